@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+// cvrnet: run a Keras-trained CVR-Net (arXiv 2007.11993) without Python or TensorFlow.
+import PackageDescription
+
+let package = Package(
+    name: "cvrnet",
+    products: [
+        .library(name: "CVRNet", targets: ["CVRNet"]),
+        .executable(name: "cvrnet", targets: ["cvrnet"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, each with the Debian package that provides it.
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        // libpng and libjpeg report fatal errors through longjmp; this shim keeps that in C.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
+
+        // Tensors and kernels: plain functions over NHWC float buffers (no file formats here).
+        .target(name: "CVRNetKernels", dependencies: ["COpenBLAS"]),
+        // Keras HDF5 weight files (libhdf5): layer groups, weight arrays, attributes.
+        .target(name: "KerasFormat", dependencies: ["CHDF5"]),
+        // Image decoding and conversion exactly as Keras `load_img` (PIL) does it.
+        .target(name: "ImageInput", dependencies: ["CImageCodecs"]),
+        // The CVR-Net graph, weight binding and the public API.
+        .target(name: "CVRNet", dependencies: ["CVRNetKernels", "KerasFormat", "ImageInput"]),
+        // The command-line tool.
+        .executableTarget(name: "cvrnet", dependencies: [
+            "CVRNet", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Tests mirror the source layout; TestSupport finds fixtures and shared assertions.
+        .target(name: "TestSupport", dependencies: ["KerasFormat"], path: "Tests/TestSupport"),
+        .testTarget(name: "CVRNetKernelsTests", dependencies: ["CVRNetKernels", "TestSupport"]),
+        .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "TestSupport"]),
+        .testTarget(name: "ImageInputTests", dependencies: ["ImageInput", "TestSupport"]),
+        .testTarget(name: "CVRNetTests", dependencies: ["CVRNet", "TestSupport"]),
+        .testTarget(name: "cvrnetTests", dependencies: ["TestSupport"]),
+    ]
+)

@@ -1,0 +1,4 @@
+#ifndef CVRNET_COPENBLAS_SHIM_H
+#define CVRNET_COPENBLAS_SHIM_H
+#include <cblas.h>
+#endif

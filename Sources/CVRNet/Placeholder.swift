@@ -1,0 +1,3 @@
+import CVRNetKernels
+import KerasFormat
+import ImageInput
