@@ -1,0 +1,113 @@
+import COpenBLAS
+
+/// A 2-D convolution (Keras `Conv2D`, or the pointwise half of `SeparableConv2D`) with a
+/// per-channel bias and a fused epilogue (bias, optional residual accumulation, activation).
+///
+/// The kernel is stored as Keras stores it, HWIO, which flattened is the `[kh*kw*cin, cout]`
+/// right-hand matrix of the GEMM. A 1x1 stride-1 unpadded convolution is a single `sgemm` over
+/// the input map; every other geometry goes through `im2col` first. BatchNormalization that
+/// follows the convolution is folded into the kernel and bias at load time
+/// (`foldBatchNormalization`), so inference never normalises.
+public final class Convolution2D: @unchecked Sendable {
+    public let window: WindowGeometry
+    public let inputChannels: Int
+    public let outputChannels: Int
+    /// `[kh * kw * inputChannels, outputChannels]`, row-major.
+    public let kernel: FloatBuffer
+    /// `outputChannels` biases (zeros for Keras layers with `use_bias=False`).
+    public let bias: FloatBuffer
+
+    /// Creates a convolution with zeroed weights, to be filled by the loader.
+    public init(window: WindowGeometry, inputChannels: Int, outputChannels: Int) {
+        self.window = window
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        kernel = FloatBuffer(count: window.kernelHeight * window.kernelWidth * inputChannels * outputChannels)
+        bias = FloatBuffer(count: outputChannels)
+    }
+
+    /// Length of one im2col row.
+    public var patchLength: Int { window.kernelHeight * window.kernelWidth * inputChannels }
+
+    /// True when the convolution reads the input map directly as the GEMM's left matrix.
+    public var isPointwise: Bool {
+        window.kernelHeight == 1 && window.kernelWidth == 1 && window.strideHeight == 1
+            && window.strideWidth == 1 && window.padding == .valid
+    }
+
+    /// Output shape for an input of `shape`.
+    public func outputShape(for shape: FeatureMapShape) -> FeatureMapShape {
+        let (h, w) = window.outputSize(height: shape.height, width: shape.width)
+        return FeatureMapShape(height: h, width: w, channels: outputChannels)
+    }
+
+    /// Floats of scratch `forward` needs for an input of `shape` (zero for pointwise).
+    public func scratchCount(for shape: FeatureMapShape) -> Int {
+        if isPointwise { return 0 }
+        let out = outputShape(for: shape)
+        return out.height * out.width * patchLength
+    }
+
+    /// Folds a following BatchNormalization (inference mode) into kernel and bias:
+    /// `y = gamma * (conv(x) + b - mean) / sqrt(var + eps) + beta`, as Keras computes it with
+    /// `scale = gamma * rsqrt(var + eps)`.
+    public func foldBatchNormalization(gamma: [Float], beta: [Float], movingMean: [Float],
+                                       movingVariance: [Float], epsilon: Float) {
+        let n = outputChannels
+        precondition(gamma.count == n && beta.count == n && movingMean.count == n && movingVariance.count == n)
+        var scale = [Float](repeating: 0, count: n)
+        for o in 0..<n { scale[o] = gamma[o] / (movingVariance[o] + epsilon).squareRoot() }
+        let k = kernel.pointer
+        for r in 0..<patchLength {
+            let row = k + r * n
+            for o in 0..<n { row[o] *= scale[o] }
+        }
+        let b = bias.pointer
+        for o in 0..<n { b[o] = (b[o] - movingMean[o]) * scale[o] + beta[o] }
+    }
+
+    /// Runs the convolution on one HWC map.
+    ///
+    /// - Parameters:
+    ///   - input: `inputShape.count` floats.
+    ///   - output: `outputShape(for:).count` floats; must not overlap `input`.
+    ///   - scratch: `scratchCount(for:)` floats (unused for pointwise convolutions).
+    ///   - accumulate: when true, `output` already holds a residual that is added before the
+    ///     activation (Keras `Add` followed by `Activation`), as in a ResNet bottleneck.
+    public func forward(input: UnsafePointer<Float>, inputShape: FeatureMapShape,
+                        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?,
+                        activation: Activation, accumulate: Bool = false) {
+        precondition(inputShape.channels == inputChannels, "channel mismatch")
+        let out = outputShape(for: inputShape)
+        let m = out.height * out.width
+        let a: UnsafePointer<Float>
+        if isPointwise {
+            a = input
+        } else {
+            guard let scratch else { preconditionFailure("im2col convolution needs scratch") }
+            im2col(input: input, shape: inputShape, window: window, output: scratch)
+            a = UnsafePointer(scratch)
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                    blasint(m), blasint(outputChannels), blasint(patchLength),
+                    1, a, blasint(patchLength), kernel.pointer, blasint(outputChannels),
+                    accumulate ? 1 : 0, output, blasint(outputChannels))
+        addBiasAndActivate(output, rows: m, channels: outputChannels, bias: bias.pointer, activation: activation)
+    }
+}
+
+/// Epilogue shared by convolutions: `x[r, c] = act(x[r, c] + bias[c])` over a row-major matrix.
+public func addBiasAndActivate(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
+                               bias: UnsafePointer<Float>, activation: Activation) {
+    parallelChunks(rows, minimumChunk: 64) { range in
+        for r in range {
+            let row = x + r * channels
+            switch activation {
+            case .identity:
+                for c in 0..<channels { row[c] += bias[c] }
+            case .relu:
+                for c in 0..<channels { row[c] = max(row[c] + bias[c], 0) }
+            }
+        }
+    }
+}
