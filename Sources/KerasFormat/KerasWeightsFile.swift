@@ -157,7 +157,7 @@ public final class KerasWeightsFile: Sendable {
 
     /// Throws `.nonFiniteValue` for the first NaN or infinity in `values`.
     private func checkFinite(_ values: UnsafeBufferPointer<Float>, layer: String, weight: String) throws(KerasFormatError) {
-        guard let index = firstNonFiniteIndex(values) else { return }
+        guard let index = KerasFormat.firstNonFiniteIndex(values) else { return }
         let value = values[index]
         let text = value.isNaN ? "NaN" : (value < 0 ? "-Inf" : "+Inf")
         throw .nonFiniteValue(path: path, layer: layer, weight: weight, value: text, index: index)
@@ -259,6 +259,14 @@ public final class KerasWeightsFile: Sendable {
         if file.unlockedObjectKind("/vars") == .group { return true }
         guard let children = try? file.unlockedChildNames(ofGroup: "/layers") else { return false }
         return children.contains { file.unlockedObjectKind("/layers/\($0)/vars") == .group }
+    }
+}
+
+extension KerasWeightsFile {
+    /// The index of the first NaN or infinity in `values`, or nil if all are finite: the
+    /// check every weight read goes through, for callers that produce arrays of their own.
+    public static func firstNonFiniteIndex(_ values: UnsafeBufferPointer<Float>) -> Int? {
+        KerasFormat.firstNonFiniteIndex(values)
     }
 }
 
