@@ -46,7 +46,12 @@ public final class HDF5File: Sendable {
             }
             let id = H5Fopen(path, cvr_H5F_ACC_RDONLY(), cvr_H5P_DEFAULT())
             guard id >= 0 else {
-                throw .corruptFile(path: path, object: nil, detail: HDF5Library.innermostErrorDescription())
+                let detail = HDF5Library.innermostErrorDescription()
+                if detail.contains("unable to lock file") || detail.contains("unable to flock file") {
+                    // libhdf5 takes a shared lock; a program writing the file holds an exclusive one.
+                    throw .fileUnreadable(path: path, reason: "another program holds a lock on it, probably while writing it (\(detail))")
+                }
+                throw .corruptFile(path: path, object: nil, detail: detail)
             }
             return id
         }

@@ -59,6 +59,29 @@ struct KerasFormatErrorTests {
         expectMessage(error, names: path, "cannot be read", "Permission denied")
     }
 
+    @Test("a file locked by a writer",
+          .enabled(if: ProcessInfo.processInfo.environment["HDF5_USE_FILE_LOCKING"]?.uppercased() != "FALSE"))
+    func lockedByWriter() throws {
+        let directory = try FormatFixtures.makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("being-written.h5").path
+        try FileManager.default.copyItem(atPath: FormatFixtures.path("tiny_weights.h5"), toPath: path)
+        // What libhdf5 does when a program opens a file for writing: an exclusive flock.
+        let writer = open(path, O_RDWR)
+        try #require(writer >= 0)
+        defer { close(writer) }
+        try #require(flock(writer, LOCK_EX | LOCK_NB) == 0)
+        let error = openError(path)
+        guard case .fileUnreadable(_, let reason)? = error else {
+            Issue.record("expected fileUnreadable, got \(String(describing: error))")
+            return
+        }
+        #expect(reason.contains("another program holds a lock on it"))
+        expectMessage(error, names: path, "cannot be read")
+        flock(writer, LOCK_UN)
+        #expect(try KerasWeightsFile(path: path).layerNames.count == 7)
+    }
+
     @Test("empty file")
     func emptyFile() {
         let path = FormatFixtures.path("empty.h5")
