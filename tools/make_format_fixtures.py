@@ -208,6 +208,43 @@ def json_number(x):
     return x
 
 
+def write_patched_truncation(target, table, chunked):
+    """A truncated file that libhdf5 still opens.
+
+    A Keras tree whose last layer's kernel is written last (the file reopened in append
+    mode, so that its data ends the file), cut inside that data, with the superblock's
+    end-of-file address set to the cut: libhdf5's own truncation check passes and only the
+    damaged dataset must fail to read. `chunked` stores the kernel in 4 chunks of 8x32.
+    """
+    big = np.random.default_rng(SEED + 1).normal(0, 0.5, (32, 32)).astype(np.float32)
+    big_table = table + [("big_dense", [("big_dense/kernel:0", big)])]
+    whole = target + ".tmp"
+    with h5py.File(whole, "w") as f:
+        write_keras_tree(f, big_table[:-1], np.float32, "nullpad")
+        fixed_strings_attr(f, "layer_names", [layer for layer, _ in big_table])
+        fixed_strings_attr(f.create_group("big_dense"), "weight_names", ["big_dense/kernel:0"])
+    with h5py.File(whole, "a") as f:
+        f["big_dense"].create_dataset("big_dense/kernel:0", data=big, chunks=(8, 32) if chunked else None)
+    data = open(whole, "rb").read()
+    os.remove(whole)
+    with h5py.File(io.BytesIO(data), "r") as f:
+        dsid = f["big_dense/big_dense/kernel:0"].id
+        if chunked:
+            infos = [dsid.get_chunk_info(i) for i in range(dsid.get_num_chunks())]
+            offset, size = max((info.byte_offset, info.size) for info in infos)
+        else:
+            offset, size = dsid.get_offset(), dsid.get_storage_size()
+    assert offset + size == len(data), "the big kernel's (last chunk's) data must end the file"
+    assert data[:8] == b"\x89HDF\r\n\x1a\n" and data[8] == 0, "expects a version 0 superblock"
+    cut = offset + size // 2
+    patched = bytearray(data[:cut])
+    patched[40:48] = struct.pack("<Q", cut)  # superblock v0: end-of-file address at byte 40
+    with open(target, "wb") as f:
+        f.write(patched)
+    with h5py.File(target, "r") as f:  # it opens, and the rest reads
+        assert np.array_equal(f["dense_out/dense_out/bias:0"][...], table[-1][1][1][1])
+
+
 # ----------------------------------------------------------------------------------------
 # Files
 # ----------------------------------------------------------------------------------------
@@ -303,6 +340,7 @@ def main():
         d.create_dataset("half_specials", data=half_specials)
         d.create_dataset("doubles", data=doubles)
         d.create_dataset("scalar", data=np.float32(2.5))
+        d.create_dataset("big_endian", data=matrix.astype(">f4"))
         d.create_dataset("empty", data=np.zeros((0, 3), dtype=np.float32))
         d.create_dataset("chunked", data=np.arange(1000, dtype=np.float32), chunks=(100,), compression="gzip")
         d.create_dataset("text", data=np.array([b"abc"]))
@@ -350,35 +388,11 @@ def main():
     data = open(path("tiny_weights.h5"), "rb").read()
     with open(path("truncated.h5"), "wb") as f:
         f.write(data[: len(data) * 6 // 10])
-    # A truncated file that libhdf5 still opens. A Keras tree whose last layer's kernel is
-    # written last (reopened in append mode, so its data ends the file), cut inside that
-    # data, with the superblock's end-of-file address set to the cut: libhdf5's own
-    # truncation check passes; only the damaged dataset must fail to read.
-    big = np.random.default_rng(SEED + 1).normal(0, 0.5, (32, 32)).astype(np.float32)
-    big_table = table + [("big_dense", [("big_dense/kernel:0", big)])]
-    whole = path("truncated_eof_patched.tmp")
-    with h5py.File(whole, "w") as f:
-        write_keras_tree(f, big_table[:-1], np.float32, "nullpad")
-        fixed_strings_attr(f, "layer_names", [layer for layer, _ in big_table])
-        g = f.create_group("big_dense")
-        fixed_strings_attr(g, "weight_names", ["big_dense/kernel:0"])
-    with h5py.File(whole, "a") as f:
-        f["big_dense"].create_dataset("big_dense/kernel:0", data=big)
-    data = open(whole, "rb").read()
-    os.remove(whole)
-    with h5py.File(io.BytesIO(data), "r") as f:
-        offset, size = f["big_dense/big_dense/kernel:0"].id.get_offset(), f["big_dense/big_dense/kernel:0"].id.get_storage_size()
-    assert offset + size == len(data), "the big kernel's data must end the file"
-    assert data[:8] == b"\x89HDF\r\n\x1a\n" and data[8] == 0, "expects a version 0 superblock"
-    cut = offset + size // 2
-    patched = bytearray(data[:cut])
-    patched[40:48] = struct.pack("<Q", cut)  # superblock v0: end-of-file address at byte 40
-    with open(path("truncated_eof_patched.h5"), "wb") as f:
-        f.write(patched)
-    with h5py.File(path("truncated_eof_patched.h5"), "r") as f:  # it opens, and the rest reads
-        assert np.array_equal(f["dense_out/dense_out/bias:0"][...], table[-1][1][1][1])
-    expected["files"]["truncated_eof_patched.h5"] = {"cut_layer": "big_dense", "cut_weight": "big_dense/kernel:0",
-                                                     "intact_layer": "dense_out"}
+    # Truncated files that libhdf5 still opens (contiguous and chunked last dataset).
+    for name, chunked in [("truncated_eof_patched.h5", False), ("truncated_chunked_eof_patched.h5", True)]:
+        write_patched_truncation(path(name), table, chunked)
+        expected["files"][name] = {"cut_layer": "big_dense", "cut_weight": "big_dense/kernel:0",
+                                   "intact_layer": "dense_out"}
 
     with open(path("expected.json"), "w") as f:
         json.dump(expected, f, indent=1, sort_keys=True, allow_nan=False)

@@ -16,7 +16,7 @@ struct HDF5FileTests {
     func structure() throws {
         #expect(try file.childNames() == ["dangling", "data"])
         #expect(try file.childNames(ofGroup: "/data") == [
-            "chunked", "doubles", "empty", "half_specials", "ints", "matrix", "nested", "scalar", "text",
+            "big_endian", "chunked", "doubles", "empty", "half_specials", "ints", "matrix", "nested", "scalar", "text",
         ])
         #expect(file.exists("/"))
         #expect(file.exists("/data/matrix"))
@@ -76,7 +76,7 @@ struct HDF5FileTests {
         #expect(file.stringArrayAttribute("empty_float_array") == [])  // how Keras writes an empty list
     }
 
-    @Test("reads float32 datasets of any rank, chunked and compressed too")
+    @Test("reads float32 datasets of any rank and byte order, chunked and compressed too")
     func float32() throws {
         let expected = FormatFixtures.expectation("plain.h5")["matrix"] as? [String: Any]
         let matrix = try file.readFloatDataset("/data/matrix")
@@ -84,6 +84,10 @@ struct HDF5FileTests {
         #expect(matrix.shape == (expected?["shape"] as? [Int]))
         #expect(matrix.values == ((expected?["values"] as? [Double]) ?? []).map { Float($0) })
         #expect(try file.datasetShape("/data/matrix") == [2, 3])
+
+        let bigEndian = try file.readFloatDataset("/data/big_endian")
+        #expect(bigEndian.shape == matrix.shape)
+        #expect(bigEndian.values == matrix.values)
 
         let scalar = try file.readFloatDataset("/data/scalar")
         #expect(scalar.shape == [])

@@ -229,10 +229,11 @@ struct KerasFormatErrorTests {
         }
     }
 
-    @Test("a truncated file that libhdf5 still opens: data past the end is an error, not zeros")
-    func truncatedButOpens() throws {
-        let path = FormatFixtures.path("truncated_eof_patched.h5")
-        let expected = FormatFixtures.expectation("truncated_eof_patched.h5")
+    @Test("a truncated file that libhdf5 still opens: data past the end is an error, not zeros",
+          arguments: ["truncated_eof_patched.h5", "truncated_chunked_eof_patched.h5"])
+    func truncatedButOpens(_ name: String) throws {
+        let path = FormatFixtures.path(name)
+        let expected = FormatFixtures.expectation(name)
         let file = try KerasWeightsFile(path: path)
         #expect(file.layerNames.contains("big_dense"))
         // Data before the cut reads normally.
