@@ -214,7 +214,8 @@ static void on_warning(png_structp png, png_const_charp text) {
     }
     /* libpng only warns; PIL fails ("broken data stream"), so this becomes an error. */
     if (text != NULL && strstr(text, "ADLER32") != NULL) ctx->adler_mismatch = 1;
-    if (ctx->info->warnings++ == 0) cvr_copy_text(ctx->info->first_warning, sizeof ctx->info->first_warning, text);
+    /* Other libpng warnings concern metadata (e.g. "iCCP: known incorrect sRGB profile")
+     * or extra data after the image, which PIL ignores too; they are not reported. */
 }
 
 static void on_info(png_structp png, png_infop info_ptr) {

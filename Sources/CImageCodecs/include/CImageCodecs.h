@@ -88,8 +88,8 @@ typedef struct cvr_image_info {
     int32_t checksum_errors_ignored;    /* CRC mismatches in IDAT or later chunks (PIL ignores them) */
     int32_t rows_missing;       /* PNG zlib stream ended early: these rows left black, as PIL */
     int32_t trailing_error;     /* an error after the last image row was ignored, as PIL does */
-    int32_t warnings;           /* library warnings (e.g. libjpeg "Corrupt JPEG data"), ignored as PIL */
-    char first_warning[160];    /* first warning or ignored trailing error, NUL-terminated */
+    int32_t warnings;           /* JPEG: libjpeg warnings ("Corrupt JPEG data ..."), ignored as PIL does */
+    char first_warning[160];    /* first JPEG warning, or the PNG error ignored after the last row */
 } cvr_image_info;
 
 /* Which container the bytes start with (PNG signature or JPEG SOI + marker). */

@@ -1,0 +1,21 @@
+/// Settings of ``KerasImageLoader``.
+public struct ImageLoadOptions: Sendable, Equatable {
+    /// Width of the model input in pixels (Keras `target_size[1]`).
+    public var targetWidth: Int
+    /// Height of the model input in pixels (Keras `target_size[0]`).
+    public var targetHeight: Int
+    /// What happens to 16-bit PNG samples.
+    public var sixteenBit: SixteenBitPolicy
+    /// Images with more pixels (width x height) than this are refused from their header,
+    /// before any image-sized allocation. Bounds memory on hostile or absurd files.
+    public var maxPixels: Int
+
+    /// Creates options; the defaults are the CVR-Net notebook's (224 x 224, PIL's 16-bit clipping).
+    public init(targetWidth: Int = 224, targetHeight: Int = 224, sixteenBit: SixteenBitPolicy = .clip,
+                maxPixels: Int = 100_000_000) {
+        self.targetWidth = targetWidth
+        self.targetHeight = targetHeight
+        self.sixteenBit = sixteenBit
+        self.maxPixels = maxPixels
+    }
+}
