@@ -66,5 +66,6 @@ public struct KerasGolden: Decodable {
 /// A generated file (reference weights, golden outputs) is absent.
 public struct GeneratedFileMissing: Error, CustomStringConvertible {
     public let message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

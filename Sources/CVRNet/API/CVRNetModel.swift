@@ -1,0 +1,128 @@
+import CVRNetKernels
+import Foundation
+import ImageInput
+import KerasFormat
+
+/// A CVR-Net loaded from a Keras HDF5 weights file, ready to classify chest radiographs.
+///
+/// The model is immutable after loading and safe to share between threads: each prediction
+/// borrows a workspace from a small pool (or allocates one when all are busy), so concurrent
+/// calls never share activation memory.
+///
+/// ```swift
+/// let model = try CVRNetModel(weightsPath: "weights/reference-2class-keras231-weights.hdf5")
+/// let prediction = try model.predict(imageAt: "radiograph.png")
+/// print(prediction.topLabel, prediction.topProbability)
+/// ```
+public final class CVRNetModel: Sendable {
+    /// The input the model expects: 224x224 RGB, HWC, values as Keras `img_to_array` gives them.
+    public static let inputWidth = 224, inputHeight = 224, inputChannels = 3
+
+    /// Class names, in output order.
+    public let labels: [String]
+    /// What was loaded.
+    public let weights: WeightsDescription
+
+    let graph: CVRNetGraph
+    private let pool: WorkspacePool
+
+    /// Loads the weights at `weightsPath`.
+    ///
+    /// - Parameter labels: class names in output order; defaults to `ClassLabels.defaults`.
+    /// - Throws: `CVRNetError` naming the file and the problem.
+    public init(weightsPath: String, labels: [String]? = nil) throws(CVRNetError) {
+        let file: KerasWeightsFile
+        do { file = try KerasWeightsFile(path: weightsPath) } catch { throw .weightsFile(error) }
+        let (graph, scheme) = try CVRNetLoader.build(from: file)
+        self.graph = graph
+        if let labels, labels.count != graph.classes {
+            throw .labelCount(given: labels.count, expected: graph.classes, source: "the labels given")
+        }
+        self.labels = labels ?? ClassLabels.defaults(count: graph.classes)
+        let note = file.rootAttributes["cvrnet_reference_weights"]
+        weights = WeightsDescription(path: weightsPath, layout: file.layout, namingScheme: scheme,
+                                     kerasVersion: file.kerasVersion, backend: file.backend, classCount: graph.classes,
+                                     isReferenceWeights: note != nil, referenceNote: note)
+        pool = WorkspacePool(requirement: graph.requirement)
+    }
+
+    /// Number of classes.
+    public var classCount: Int { graph.classes }
+
+    /// Classifies one input tensor: 224 x 224 x 3 floats, HWC, RGB, already preprocessed
+    /// (for the CVR-Net notebook that means raw 0...255 values).
+    public func predict(pixels: [Float]) throws(CVRNetError) -> Prediction {
+        let expected = Self.inputWidth * Self.inputHeight * Self.inputChannels
+        guard pixels.count == expected else { throw .inputSize(found: pixels.count, expected: expected) }
+        return pixels.withUnsafeBufferPointer { run($0.baseAddress!, observer: nil) }
+    }
+
+    /// Classifies a decoded image.
+    public func predict(_ image: ModelInputImage, preprocessing: InputPreprocessing = .none) throws(CVRNetError) -> Prediction {
+        var pixels = image.pixels
+        preprocessing.apply(to: &pixels)
+        return try predict(pixels: pixels)
+    }
+
+    /// Loads the image at `path` exactly as Keras `load_img(path, target_size=(224, 224))` +
+    /// `img_to_array` would, and classifies it.
+    public func predict(imageAt path: String, loader: KerasImageLoader = KerasImageLoader(),
+                        preprocessing: InputPreprocessing = .none) throws(CVRNetError) -> Prediction {
+        let image: ModelInputImage
+        do { image = try loader.load(path: path) } catch { throw .image(error) }
+        return try predict(image, preprocessing: preprocessing)
+    }
+
+    /// Classifies several input tensors (each as for `predict(pixels:)`), in order.
+    public func predict(batch: [[Float]]) throws(CVRNetError) -> [Prediction] {
+        var out: [Prediction] = []
+        out.reserveCapacity(batch.count)
+        for pixels in batch { out.append(try predict(pixels: pixels)) }
+        return out
+    }
+
+    /// Runs the graph and, when `observer` is given, shows it every tapped feature map.
+    func run(_ input: UnsafePointer<Float>, observer: TapObserver?) -> Prediction {
+        let ws = pool.take()
+        defer { pool.give(ws) }
+        let n = graph.classes
+        var heads = [Float](repeating: 0, count: 5 * n)
+        var final = [Float](repeating: 0, count: n)
+        heads.withUnsafeMutableBufferPointer { h in
+            final.withUnsafeMutableBufferPointer { f in
+                graph.forward(input, workspace: ws, headProbabilities: h.baseAddress!, probabilities: f.baseAddress!,
+                              observer: observer)
+            }
+        }
+        let perHead = HeadScale.allCases.enumerated().map { i, scale in
+            HeadPrediction(scale: scale, probabilities: Array(heads[i * n..<(i + 1) * n]))
+        }
+        return Prediction(labels: labels, probabilities: final, heads: perHead)
+    }
+}
+
+/// Workspaces kept for reuse between predictions; a caller that finds none free makes one.
+final class WorkspacePool: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [Workspace] = []
+    private let requirement: WorkspaceRequirement
+    private let keep: Int
+
+    init(requirement: WorkspaceRequirement, keep: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.requirement = requirement
+        self.keep = keep
+    }
+
+    func take() -> Workspace {
+        lock.lock()
+        let ws = free.popLast()
+        lock.unlock()
+        return ws ?? Workspace(requirement: requirement)
+    }
+
+    func give(_ ws: Workspace) {
+        lock.lock()
+        if free.count < keep { free.append(ws) }
+        lock.unlock()
+    }
+}

@@ -1,0 +1,62 @@
+import CVRNetKernels
+
+/// The whole CVR-Net: one 224x224x3 input into ResNet50 and Xception, five heads on five taps,
+/// the plain mean of the five softmax outputs (Keras `Average`).
+final class CVRNetGraph: @unchecked Sendable {
+    static let inputShape = FeatureMapShape(height: 224, width: 224, channels: 3)
+
+    let resnet: ResNet50Encoder
+    let xception: XceptionEncoder
+    let heads: [ClassificationHead]   // in HeadScale order
+    let classes: Int
+    let requirement: WorkspaceRequirement
+
+    init(resnet: ResNet50Encoder, xception: XceptionEncoder, heads: [ClassificationHead]) {
+        self.resnet = resnet
+        self.xception = xception
+        self.heads = heads
+        classes = heads[0].classes
+        var need = resnet.requirement
+        need.merge(xception.requirement)
+        need.pooledChannels = [resnet.outputShape.channels + xception.outputShape.channels, 1024, 512, 728, 1024]
+        requirement = need
+    }
+
+    /// Channels of each head's pooled input, in head order.
+    static func headInputs(resnetOutput: Int, xceptionOutput: Int) -> [Int] {
+        [resnetOutput + xceptionOutput, 1024, 512, 728, 1024]
+    }
+
+    /// Runs one image (HWC, 224x224x3) and writes `classes` probabilities per head into
+    /// `headProbabilities` (5 x classes, head order) and their mean into `probabilities`.
+    func forward(_ image: UnsafePointer<Float>, workspace ws: Workspace,
+                 headProbabilities: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
+                 observer: TapObserver? = nil) {
+        let pooled = ws.pooled.map(\.pointer)
+        let resnetOut = resnet.forward(image, workspace: ws) { stage, map, shape in
+            let head: HeadScale = stage == 3 ? .resnet28x28 : .resnet14x14
+            observer?(head, 0, map, shape)
+            globalAveragePooling2D(input: map, shape: shape, output: pooled[head.rawValue - 1])
+        }
+        // Concatenate([resnet, xception]) then GAP == GAP of each half, ResNet's channels first.
+        observer?(.fused7x7, 0, resnetOut, resnet.outputShape)
+        globalAveragePooling2D(input: resnetOut, shape: resnet.outputShape, output: pooled[0])
+        let xceptionOut = xception.forward(image, workspace: ws) { block, map, shape in
+            let head: HeadScale = block == 4 ? .xception28x28 : .xception14x14
+            observer?(head, 0, map, shape)
+            globalAveragePooling2D(input: map, shape: shape, output: pooled[head.rawValue - 1])
+        }
+        observer?(.fused7x7, 1, xceptionOut, xception.outputShape)
+        globalAveragePooling2D(input: xceptionOut, shape: xception.outputShape, output: pooled[0] + resnet.outputShape.channels)
+
+        for (i, head) in heads.enumerated() {
+            head.forward(pooled: pooled[i], scratch: ws.headScratch.pointer, probabilities: headProbabilities + i * classes)
+        }
+        // Keras Average: sum of the inputs, then divided by their count.
+        for c in 0..<classes {
+            var sum: Float = 0
+            for i in 0..<heads.count { sum += headProbabilities[i * classes + c] }
+            probabilities[c] = sum / Float(heads.count)
+        }
+    }
+}

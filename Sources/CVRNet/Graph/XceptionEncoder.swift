@@ -1,0 +1,144 @@
+import CVRNetKernels
+
+/// Xception without its top (`include_top=False`), as Keras builds it:
+/// entry flow (two plain convs, then blocks 2-4 of two SeparableConv2D with a strided 1x1
+/// residual), middle flow (blocks 5-12: three ReLU-SepConv-BN, identity residual) and exit flow
+/// (block 13 with residual, block 14). Every conv has no bias; BatchNorm (epsilon 1e-3) is folded.
+///
+/// Max pooling is Keras `MaxPooling2D(3, strides=2, padding="same")`: TensorFlow's asymmetric
+/// padding (extra row/column bottom/right), padded cells never win.
+final class XceptionEncoder: @unchecked Sendable {
+    /// A down-sampling block (2, 3, 4, 13): [ReLU] SepConv-BN-ReLU-SepConv-BN, MaxPool, + residual.
+    struct DownsamplingBlock {
+        let number: Int
+        let reluInput: Bool
+        let first: SeparableConvolution2D
+        let second: SeparableConvolution2D
+        let residual: Convolution2D
+        let pool: WindowGeometry
+        let inputShape: FeatureMapShape
+    }
+
+    /// A middle-flow block: three (ReLU, SepConv 728, BN), plus the block input.
+    struct MiddleBlock {
+        let convs: [SeparableConvolution2D]
+    }
+
+    static let epsilon: Float = 1e-3
+
+    let inputShape: FeatureMapShape
+    let conv1: Convolution2D
+    let conv2: Convolution2D
+    let entry: [DownsamplingBlock]
+    let middle: [MiddleBlock]
+    let exit: DownsamplingBlock
+    let block14: (SeparableConvolution2D, SeparableConvolution2D)
+    let middleShape: FeatureMapShape
+    let outputShape: FeatureMapShape
+    let requirement: WorkspaceRequirement
+
+    init(input: FeatureMapShape, names: XceptionLayerNames, source: LayerWeightSource) throws(CVRNetError) {
+        inputShape = input
+        let eps = Self.epsilon
+        var need = WorkspaceRequirement()
+        need.bufferCount = 5
+
+        conv1 = Convolution2D(window: WindowGeometry(kernel: 3, stride: 2, padding: .valid), inputChannels: input.channels, outputChannels: 32)
+        try source.load(conv1, layer: names.prefix + "block1_conv1", hasBias: false, batchNorm: names.prefix + "block1_conv1_bn", epsilon: eps)
+        let s1 = conv1.outputShape(for: input)
+        conv2 = Convolution2D(window: WindowGeometry(kernel: 3, stride: 1, padding: .valid), inputChannels: 32, outputChannels: 64)
+        try source.load(conv2, layer: names.prefix + "block1_conv2", hasBias: false, batchNorm: names.prefix + "block1_conv2_bn", epsilon: eps)
+        var shape = conv2.outputShape(for: s1)
+        need.note(input, s1, shape, scratch: max(conv1.scratchCount(for: input), conv2.scratchCount(for: s1)))
+
+        func separable(_ block: Int, _ index: Int, _ cin: Int, _ cout: Int) throws(CVRNetError) -> SeparableConvolution2D {
+            let s = SeparableConvolution2D(inputChannels: cin, outputChannels: cout)
+            let name = names.prefix + "block\(block)_sepconv\(index)"
+            try source.load(s, layer: name, batchNorm: name + "_bn", epsilon: eps)
+            return s
+        }
+        func downsampling(_ block: Int, _ residualIndex: Int, _ mid: Int, _ out: Int, reluInput: Bool,
+                          at shape: FeatureMapShape) throws(CVRNetError) -> DownsamplingBlock {
+            let first = try separable(block, 1, shape.channels, mid)
+            let second = try separable(block, 2, mid, out)
+            let pad = Padding2D.tensorflowSame(input: (shape.height, shape.width), kernel: (3, 3), stride: (2, 2))
+            let pool = WindowGeometry(kernel: 3, stride: 2, padding: pad)
+            let rpad = Padding2D.tensorflowSame(input: (shape.height, shape.width), kernel: (1, 1), stride: (2, 2))
+            let residual = Convolution2D(window: WindowGeometry(kernel: 1, stride: 2, padding: rpad),
+                                         inputChannels: shape.channels, outputChannels: out)
+            let (conv, bn) = names.residualLayers[residualIndex]
+            try source.load(residual, layer: conv, hasBias: false, batchNorm: bn, epsilon: eps)
+            let pooled = residual.outputShape(for: shape)
+            // The depthwise results go to the scratch buffer, as does the residual's strided gather.
+            let widest = FeatureMapShape(height: shape.height, width: shape.width, channels: max(shape.channels, mid, out))
+            need.note(shape, widest, pooled, scratch: max(residual.scratchCount(for: shape), widest.count))
+            return DownsamplingBlock(number: block, reluInput: reluInput, first: first, second: second,
+                                     residual: residual, pool: pool, inputShape: shape)
+        }
+
+        var blocks: [DownsamplingBlock] = []
+        for (i, (block, filters)) in [(2, 128), (3, 256), (4, 728)].enumerated() {
+            let b = try downsampling(block, i, filters, filters, reluInput: block != 2, at: shape)
+            blocks.append(b)
+            shape = b.residual.outputShape(for: shape)
+        }
+        entry = blocks
+        middleShape = shape
+        var mids: [MiddleBlock] = []
+        for block in 5...12 {
+            mids.append(MiddleBlock(convs: [try separable(block, 1, 728, 728), try separable(block, 2, 728, 728),
+                                            try separable(block, 3, 728, 728)]))
+        }
+        middle = mids
+        exit = try downsampling(13, 3, 728, 1024, reluInput: true, at: shape)
+        shape = exit.residual.outputShape(for: shape)
+        block14 = (try separable(14, 1, 1024, 1536), try separable(14, 2, 1536, 2048))
+        outputShape = FeatureMapShape(height: shape.height, width: shape.width, channels: 2048)
+        need.note(outputShape, scratch: FeatureMapShape(height: shape.height, width: shape.width, channels: 1536).count)
+        requirement = need
+    }
+
+    /// Runs a down-sampling block from `x` into `out`; `onTap` sees the second SepConv-BN map.
+    private func run(_ b: DownsamplingBlock, x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+                     ws: Workspace, onTap: (UnsafePointer<Float>, FeatureMapShape) -> Void) {
+        let s = b.inputShape
+        let t = ws.buffer(2), u = ws.buffer(3), dw = ws.scratch.pointer
+        b.first.forward(input: x, shape: s, reluInput: b.reluInput, depthwiseOutput: dw, output: t, activation: .relu)
+        let midShape = FeatureMapShape(height: s.height, width: s.width, channels: b.first.outputChannels)
+        b.second.forward(input: t, shape: midShape, reluInput: false, depthwiseOutput: dw, output: u, activation: .identity)
+        let tapShape = FeatureMapShape(height: s.height, width: s.width, channels: b.second.outputChannels)
+        onTap(u, tapShape)
+        maxPooling2D(input: u, shape: tapShape, window: b.pool, padValue: .ignored, output: out)
+        // Keras: add([pooled, residual]); the residual conv accumulates onto the pooled map.
+        b.residual.forward(input: x, inputShape: s, output: out, scratch: dw, activation: .identity, accumulate: true)
+    }
+
+    /// Runs the encoder; returns the buffer holding the 7x7x2048 output. `onTap` receives the
+    /// `block4_sepconv2_bn` (block 4) and `block13_sepconv2_bn` (block 13) maps.
+    func forward(_ image: UnsafePointer<Float>, workspace ws: Workspace,
+                 onTap: (_ block: Int, _ map: UnsafePointer<Float>, _ shape: FeatureMapShape) -> Void) -> UnsafeMutablePointer<Float> {
+        let s1 = conv1.outputShape(for: inputShape)
+        conv1.forward(input: image, inputShape: inputShape, output: ws.buffer(0), scratch: ws.scratch.pointer, activation: .relu)
+        conv2.forward(input: ws.buffer(0), inputShape: s1, output: ws.buffer(1), scratch: ws.scratch.pointer, activation: .relu)
+        var x = ws.buffer(1), y = ws.buffer(0)
+        for b in entry {
+            run(b, x: x, out: y, ws: ws) { map, shape in onTap(b.number, map, shape) }
+            swap(&x, &y)
+        }
+        let t = ws.buffer(2), u = ws.buffer(3), dw = ws.scratch.pointer
+        for m in middle {
+            // x + BN(SepConv(ReLU(BN(SepConv(ReLU(BN(SepConv(ReLU(x))))))))), the residual added in place.
+            m.convs[0].forward(input: x, shape: middleShape, reluInput: true, depthwiseOutput: dw, output: t, activation: .relu)
+            m.convs[1].forward(input: t, shape: middleShape, reluInput: false, depthwiseOutput: dw, output: u, activation: .relu)
+            m.convs[2].forward(input: u, shape: middleShape, reluInput: false, depthwiseOutput: dw, output: x,
+                               activation: .identity, accumulate: true)
+        }
+        run(exit, x: x, out: y, ws: ws) { map, shape in onTap(13, map, shape) }
+        swap(&x, &y)
+        let s = FeatureMapShape(height: outputShape.height, width: outputShape.width, channels: 1024)
+        block14.0.forward(input: x, shape: s, reluInput: false, depthwiseOutput: dw, output: t, activation: .relu)
+        let s2 = FeatureMapShape(height: s.height, width: s.width, channels: 1536)
+        block14.1.forward(input: t, shape: s2, reluInput: false, depthwiseOutput: dw, output: y, activation: .relu)
+        return y
+    }
+}

@@ -1,3 +1,0 @@
-import CVRNetKernels
-import KerasFormat
-import ImageInput
