@@ -111,11 +111,11 @@ static cvr_status read_header(jpeg_job *job) {
     struct jpeg_decompress_struct *cinfo = &job->cinfo;
     jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xFFFF);
     if (jpeg_read_header(cinfo, FALSE) != JPEG_HEADER_OK) {
-        cvr_set_message(job->message, job->message_capacity, "JPEG data holds tables but no image");
+        cvr_set_message(job->message, job->message_capacity, "the data holds tables but no image");
         return CVR_ERR_CORRUPT;
     }
     if (job->source.ran_out) {
-        cvr_set_message(job->message, job->message_capacity, "JPEG data ends inside the header");
+        cvr_set_message(job->message, job->message_capacity, "the data ends inside the header");
         return CVR_ERR_TRUNCATED;
     }
     cvr_image_info *info = job->info;
@@ -139,19 +139,19 @@ static cvr_status read_header(jpeg_job *job) {
                      : NULL;
     if (mode == NULL) {
         cvr_set_message(job->message, job->message_capacity,
-                        "JPEG with %d components is not supported (PIL: cannot handle %d-layer images)",
+                        "%d components (PIL cannot handle %d-layer images either)",
                         cinfo->num_components, cinfo->num_components);
         return CVR_ERR_UNSUPPORTED;
     }
     cvr_copy_text(info->pil_mode, sizeof info->pil_mode, mode);
     if (cinfo->data_precision != 8) {
         cvr_set_message(job->message, job->message_capacity,
-                        "%d-bit JPEG is not supported (PIL: cannot handle %d-bit layers)",
+                        "%d-bit samples (PIL cannot handle %d-bit layers either)",
                         cinfo->data_precision, cinfo->data_precision);
         return CVR_ERR_UNSUPPORTED;
     }
     if (info->width <= 0 || info->height <= 0) {
-        cvr_set_message(job->message, job->message_capacity, "JPEG header gives an empty image");
+        cvr_set_message(job->message, job->message_capacity, "the header gives an empty image");
         return CVR_ERR_CORRUPT;
     }
     return cvr_check_pixel_limit(info->width, info->height, job->options, job->message, job->message_capacity);
@@ -176,7 +176,7 @@ static cvr_status read_pixels(jpeg_job *job) {
     jpeg_start_decompress(cinfo);
     if (cinfo->output_width != (JDIMENSION)info->width || cinfo->output_height != (JDIMENSION)info->height ||
         cinfo->output_components != (cmyk ? 4 : 3)) {
-        cvr_set_message(job->message, job->message_capacity, "unexpected JPEG output geometry");
+        cvr_set_message(job->message, job->message_capacity, "unexpected output geometry from libjpeg");
         return CVR_ERR_CORRUPT;
     }
     if (cmyk) {
@@ -204,13 +204,11 @@ static cvr_status read_pixels(jpeg_job *job) {
     }
     if (job->source.ran_out) {
         /* libjpeg needed bytes past the end before the last scanline was produced. */
-        cvr_set_message(job->message, job->message_capacity,
-                        "JPEG data ends before the image is complete (%u of %d rows decoded)",
-                        (unsigned)(cinfo->output_scanline > 0 ? cinfo->output_scanline - 1 : 0), info->height);
+        cvr_set_message(job->message, job->message_capacity, "the data ends before the image is complete");
         return CVR_ERR_TRUNCATED;
     }
     if (cinfo->output_scanline < cinfo->output_height) {
-        cvr_set_message(job->message, job->message_capacity, "JPEG decoder stopped early");
+        cvr_set_message(job->message, job->message_capacity, "libjpeg stopped before the last row");
         return CVR_ERR_CORRUPT;
     }
     return CVR_OK;
@@ -225,13 +223,13 @@ static void run_libjpeg(jpeg_job *job) {
         if (job->source.ran_out && !job->scanlines_done) {
             /* A fatal error provoked by the fake EOI inserted at the end of the data. */
             cvr_set_message(job->message, job->message_capacity,
-                            "JPEG data ends before the image is complete (%s)", job->errors.error);
+                            "the data ends before the image is complete (libjpeg: %s)", job->errors.error);
             job->status = CVR_ERR_TRUNCATED;
         } else if (strstr(job->errors.error, "nsufficient memory") != NULL) {
             cvr_set_message(job->message, job->message_capacity, "out of memory");
             job->status = CVR_ERR_OUT_OF_MEMORY;
         } else {
-            cvr_set_message(job->message, job->message_capacity, "broken JPEG file: %s", job->errors.error);
+            cvr_set_message(job->message, job->message_capacity, "libjpeg: %s", job->errors.error);
             job->status = CVR_ERR_CORRUPT;
         }
         return;

@@ -72,7 +72,7 @@ static cvr_status png_prescan(const uint8_t *data, size_t size, cvr_image_info *
     for (;;) {
         if (size - pos < 8) {
             cvr_set_message(message, message_capacity,
-                            "PNG data ends after %zu bytes, before any image data", size);
+                            "the data ends after %zu bytes, before any image data", size);
             return CVR_ERR_TRUNCATED;
         }
         uint32_t length = be32(data + pos);
@@ -81,11 +81,11 @@ static cvr_status png_prescan(const uint8_t *data, size_t size, cvr_image_info *
         for (int i = 0; i < 4; i++) name[i] = is_chunk_letter(type[i]) ? (char)type[i] : '?';
         if (!is_chunk_letter(type[0]) || !is_chunk_letter(type[1]) || !is_chunk_letter(type[2]) ||
             !is_chunk_letter(type[3])) {
-            cvr_set_message(message, message_capacity, "broken PNG file: invalid chunk type at byte %zu", pos + 4);
+            cvr_set_message(message, message_capacity, "invalid chunk type at byte %zu", pos + 4);
             return CVR_ERR_CORRUPT;
         }
         if (!seen_header && memcmp(type, "IHDR", 4) != 0) {
-            cvr_set_message(message, message_capacity, "broken PNG file: first chunk is %s, not IHDR", name);
+            cvr_set_message(message, message_capacity, "the first chunk is %s, not IHDR", name);
             return CVR_ERR_CORRUPT;
         }
         if (memcmp(type, "IDAT", 4) == 0) { /* PIL checks no CRC from here on */
@@ -93,41 +93,41 @@ static cvr_status png_prescan(const uint8_t *data, size_t size, cvr_image_info *
             break;
         }
         if (memcmp(type, "IEND", 4) == 0) {
-            cvr_set_message(message, message_capacity, "broken PNG file: IEND before any image data");
+            cvr_set_message(message, message_capacity, "IEND before any image data");
             return CVR_ERR_CORRUPT;
         }
         if ((size_t)length + 4 > size - pos - 8) {
             cvr_set_message(message, message_capacity,
-                            "PNG data ends inside the %s chunk, before any image data", name);
+                            "the data ends inside the %s chunk, before any image data", name);
             return CVR_ERR_TRUNCATED;
         }
         const uint8_t *body = data + pos + 8;
         uint32_t stored = be32(body + length);
         if (cvr_crc32(0, type, 4 + (size_t)length) != stored) {
-            cvr_set_message(message, message_capacity, "broken PNG file: bad CRC checksum in the %s chunk", name);
+            cvr_set_message(message, message_capacity, "bad CRC checksum in the %s chunk", name);
             return CVR_ERR_CORRUPT;
         }
         if (memcmp(type, "IHDR", 4) == 0) {
             if (seen_header || length < 13) {
-                cvr_set_message(message, message_capacity, "broken PNG file: invalid IHDR chunk");
+                cvr_set_message(message, message_capacity, "invalid IHDR chunk");
                 return CVR_ERR_CORRUPT;
             }
             seen_header = 1;
             uint32_t width = be32(body), height = be32(body + 4);
             int depth = body[8], color_type = body[9];
             if (width == 0 || height == 0 || width > 0x7FFFFFFFu || height > 0x7FFFFFFFu) {
-                cvr_set_message(message, message_capacity, "broken PNG file: invalid size %u x %u in IHDR", width, height);
+                cvr_set_message(message, message_capacity, "invalid size %u x %u in IHDR", width, height);
                 return CVR_ERR_CORRUPT;
             }
             const char *mode = pil_mode_for(depth, color_type);
             if (mode == NULL) {
                 cvr_set_message(message, message_capacity,
-                                "broken PNG file: bit depth %d is invalid for colour type %d", depth, color_type);
+                                "bit depth %d is invalid for colour type %d", depth, color_type);
                 return CVR_ERR_CORRUPT;
             }
             if (body[10] != 0 || body[11] != 0 || body[12] > 1) {
                 cvr_set_message(message, message_capacity,
-                                "broken PNG file: unknown compression, filter or interlace method in IHDR");
+                                "unknown compression, filter or interlace method in IHDR");
                 return CVR_ERR_CORRUPT;
             }
             info->width = (int32_t)width;
@@ -172,7 +172,7 @@ static cvr_status png_check_tail(const uint8_t *data, size_t size, size_t pos, c
             !is_chunk_letter(type[3]) || memcmp(type, "IEND", 4) == 0)
             return CVR_OK;
         if ((size_t)length > size - pos - 8) {
-            cvr_set_message(message, message_capacity, "PNG data ends inside the %.4s chunk after the image data",
+            cvr_set_message(message, message_capacity, "the data ends inside the %.4s chunk after the image data",
                             (const char *)type);
             return CVR_ERR_TRUNCATED;
         }
@@ -380,7 +380,7 @@ cvr_status cvr_png_decode(const uint8_t *data, size_t size, const cvr_decode_opt
     }
     if (ctx.adler_mismatch) {
         cvr_set_message(message, message_capacity,
-                        "broken PNG file: the image data fails its zlib (Adler-32) checksum");
+                        "the image data fails its zlib (Adler-32) checksum");
         return CVR_ERR_CORRUPT;
     }
     if (ctx.rows_done >= ctx.rows_expected || (ok && ctx.reached_end)) {
@@ -400,7 +400,7 @@ cvr_status cvr_png_decode(const uint8_t *data, size_t size, const cvr_decode_opt
             cvr_set_message(message, message_capacity, "out of memory");
             return CVR_ERR_OUT_OF_MEMORY;
         }
-        cvr_set_message(message, message_capacity, "broken PNG file: %s", ctx.error);
+        cvr_set_message(message, message_capacity, "libpng: %s", ctx.error);
         return CVR_ERR_CORRUPT;
     }
     if (ctx.reached_end) {
@@ -410,8 +410,8 @@ cvr_status cvr_png_decode(const uint8_t *data, size_t size, const cvr_decode_opt
         if (!ctx.interlaced) memset(out + stride * ctx.rows_done, 0, stride * (ctx.height - ctx.rows_done));
         return CVR_OK;
     }
-    cvr_set_message(message, message_capacity,
-                    "PNG data ends before the image is complete (%llu of %llu rows decoded)",
-                    (unsigned long long)ctx.rows_done, (unsigned long long)ctx.rows_expected);
+    cvr_set_message(message, message_capacity, "the data ends before the image is complete (%llu of %llu %s decoded)",
+                    (unsigned long long)ctx.rows_done, (unsigned long long)ctx.rows_expected,
+                    ctx.interlaced ? "rows of the interlace passes" : "rows");
     return CVR_ERR_TRUNCATED;
 }

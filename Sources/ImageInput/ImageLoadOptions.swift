@@ -7,7 +7,8 @@ public struct ImageLoadOptions: Sendable, Equatable {
     /// What happens to 16-bit PNG samples.
     public var sixteenBit: SixteenBitPolicy
     /// Images with more pixels (width x height) than this are refused from their header,
-    /// before any image-sized allocation. Bounds memory on hostile or absurd files.
+    /// before any image-sized allocation. Bounds memory on hostile or absurd files (the decoded
+    /// image takes 3 bytes per pixel). A value below 1 disables the limit.
     public var maxPixels: Int
 
     /// Creates options; the defaults are the CVR-Net notebook's (224 x 224, PIL's 16-bit clipping).

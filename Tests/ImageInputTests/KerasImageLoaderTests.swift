@@ -103,10 +103,10 @@ import Testing
             .fileNotFound(path: "a.png"), .permissionDenied(path: "a.png"), .isDirectory(path: "a.png"),
             .readFailed(path: "a.png", reason: "input/output error"), .emptyFile(name: "a.png"),
             .unknownFormat(name: "a.png", leadingBytes: [0x3C, 0x68]),
-            .truncated(name: "a.png", format: .png, detail: "PNG data ends before the image is complete"),
-            .corrupt(name: "a.png", format: .png, detail: "broken PNG file: bad adaptive filter value"),
+            .truncated(name: "a.png", format: .png, detail: "the data ends before the image is complete (3 of 45 rows decoded)"),
+            .corrupt(name: "a.png", format: .png, detail: "libpng: bad adaptive filter value"),
             .tooManyPixels(name: "a.png", width: 100_000, height: 100_000, limit: 100_000_000),
-            .unsupported(name: "a.png", format: .jpeg, detail: "12-bit JPEG is not supported"),
+            .unsupported(name: "a.png", format: .jpeg, detail: "12-bit samples (PIL cannot handle 12-bit layers either)"),
             .outOfMemory(name: "a.png", width: 10, height: 10),
         ]
         for error in errors {
@@ -116,6 +116,8 @@ import Testing
         #expect(ImageInputError.tooManyPixels(name: "a.png", width: 100_000, height: 100_000, limit: 100_000_000)
             .description == "image a.png is 100000 x 100000 = 10000000000 pixels, more than the limit of 100000000; "
                 + "if the image is genuine, raise the limit with --max-pixels")
+        #expect(ImageInputError.corrupt(name: "a.png", format: .png, detail: "bad CRC checksum in the IHDR chunk")
+            .description == "PNG image a.png is corrupt: bad CRC checksum in the IHDR chunk")
         #expect(ImageInputError.unknownFormat(name: "a.png", leadingBytes: [0x3C, 0x68]).description
             == "image a.png is neither PNG nor JPEG: it starts with bytes 3C 68, which match neither signature")
     }

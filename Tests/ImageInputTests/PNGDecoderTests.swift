@@ -58,7 +58,7 @@ import Testing
 
     @Test func headerChecksumErrorIsFatalAsInPIL() {
         #expect(throws: ImageInputError.corrupt(name: "png-bad-ihdr-crc.png", format: .png,
-                                                detail: "broken PNG file: bad CRC checksum in the IHDR chunk")) {
+                                                detail: "bad CRC checksum in the IHDR chunk")) {
             try loader.decodeRGB(data: ImageInputFixtures.bytes("png-bad-ihdr-crc.png"), name: "png-bad-ihdr-crc.png")
         }
     }
