@@ -42,7 +42,12 @@ final class CVRNetGraph: @unchecked Sendable {
         observer?(.fused7x7, 0, resnetOut, resnet.outputShape)
         globalAveragePooling2D(input: resnetOut, shape: resnet.outputShape, output: pooled[0])
         let xceptionOut = xception.forward(image, workspace: ws) { block, map, shape in
-            let head: HeadScale = block == 4 ? .xception28x28 : .xception14x14
+            let head: HeadScale
+            switch block {
+            case 4: head = .xception28x28
+            case 13: head = .xception14x14
+            default: return
+            }
             observer?(head, 0, map, shape)
             globalAveragePooling2D(input: map, shape: shape, output: pooled[head.rawValue - 1])
         }

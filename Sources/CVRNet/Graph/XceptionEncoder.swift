@@ -113,8 +113,9 @@ final class XceptionEncoder: @unchecked Sendable {
         b.residual.forward(input: x, inputShape: s, output: out, scratch: dw, activation: .identity, accumulate: true)
     }
 
-    /// Runs the encoder; returns the buffer holding the 7x7x2048 output. `onTap` receives the
-    /// `block4_sepconv2_bn` (block 4) and `block13_sepconv2_bn` (block 13) maps.
+    /// Runs the encoder; returns the buffer holding the 7x7x2048 output. `onTap` receives every
+    /// down-sampling block's second SepConv-BN map (blocks 2, 3, 4, 13) with its block number;
+    /// CVR-Net's heads use blocks 4 and 13.
     func forward(_ image: UnsafePointer<Float>, workspace ws: Workspace,
                  onTap: (_ block: Int, _ map: UnsafePointer<Float>, _ shape: FeatureMapShape) -> Void) -> UnsafeMutablePointer<Float> {
         let s1 = conv1.outputShape(for: inputShape)
