@@ -1,6 +1,7 @@
 /* Entry points: format detection by magic bytes, probe/decode dispatch, shared helpers. */
 #include "codecs_internal.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,20 +41,21 @@ cvr_status cvr_check_pixel_limit(int64_t width, int64_t height, const cvr_decode
     return CVR_OK;
 }
 
-uint32_t cvr_crc32(uint32_t crc, const uint8_t *bytes, size_t count) {
-    /* Table built on first use; the race on first use is benign (same values written). */
-    static uint32_t table[256];
-    static volatile int table_ready = 0;
-    if (!table_ready) {
-        for (uint32_t n = 0; n < 256; n++) {
-            uint32_t c = n;
-            for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            table[n] = c;
-        }
-        table_ready = 1;
+static uint32_t crc_table[256];
+static pthread_once_t crc_table_once = PTHREAD_ONCE_INIT;
+
+static void build_crc_table(void) {
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[n] = c;
     }
+}
+
+uint32_t cvr_crc32(uint32_t crc, const uint8_t *bytes, size_t count) {
+    pthread_once(&crc_table_once, build_crc_table);
     crc = ~crc;
-    for (size_t i = 0; i < count; i++) crc = table[(crc ^ bytes[i]) & 0xFF] ^ (crc >> 8);
+    for (size_t i = 0; i < count; i++) crc = crc_table[(crc ^ bytes[i]) & 0xFF] ^ (crc >> 8);
     return ~crc;
 }
 

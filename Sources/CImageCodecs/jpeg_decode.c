@@ -110,13 +110,14 @@ typedef struct jpeg_job {
 static cvr_status read_header(jpeg_job *job) {
     struct jpeg_decompress_struct *cinfo = &job->cinfo;
     jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xFFFF);
-    if (jpeg_read_header(cinfo, FALSE) != JPEG_HEADER_OK) {
-        cvr_set_message(job->message, job->message_capacity, "the data holds tables but no image");
-        return CVR_ERR_CORRUPT;
-    }
+    int header = jpeg_read_header(cinfo, FALSE);
     if (job->source.ran_out) {
         cvr_set_message(job->message, job->message_capacity, "the data ends inside the header");
         return CVR_ERR_TRUNCATED;
+    }
+    if (header != JPEG_HEADER_OK) {
+        cvr_set_message(job->message, job->message_capacity, "the data holds tables but no image");
+        return CVR_ERR_CORRUPT;
     }
     cvr_image_info *info = job->info;
     info->width = (int32_t)cinfo->image_width;

@@ -12,7 +12,8 @@
  * Layout of every RGB8 buffer: row-major, height rows of width pixels, 3 bytes
  * per pixel in R, G, B order, no row padding (row stride = 3 * width bytes).
  *
- * Thread safety: no global state; concurrent calls on different buffers are fine.
+ * Thread safety: no mutable global state (one table built once under pthread_once);
+ * concurrent calls are fine.
  */
 #include <stddef.h>
 #include <stdint.h>
