@@ -554,7 +554,11 @@ def main():
             single_diff, prev, numbers["seconds"]))
         del model
     log("done in %.1f s" % (time.time() - t_start))
-    with open(os.path.join(GOLDEN_DIR, "run-report.json"), "w") as f:
+    os.makedirs(os.path.join(GOLDEN_DIR, "report"), exist_ok=True)
+    stale = os.path.join(GOLDEN_DIR, "run-report.json")
+    if os.path.exists(stale):
+        os.remove(stale)
+    with open(os.path.join(GOLDEN_DIR, "report", "run-report.json"), "w") as f:
         json.dump(dict(report=report, seconds=round(time.time() - t_start, 1)), f, indent=1)
     return 0
 
