@@ -1,0 +1,348 @@
+import ArgumentParser
+import CVRNet
+import Foundation
+import KerasFormat
+
+/// `cvrnet inspect [WEIGHTS]`
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Describe a weights file and check that it is a usable CVR-Net.",
+        discussion: """
+        Prints the file's format (Keras 2 weights-only save_weights file or full model.save \
+        file), layer naming scheme (Keras 2.3.1 or tf.keras), keras_version and backend \
+        attributes, the number of classes and the labels that would be used, the number of \
+        parameters of the ResNet50 encoder (layers res_*), the Xception encoder (xce_*), each \
+        of the five heads (MKH_k and its Dense layers) and in total, and whether the file holds \
+        this project's untrained reference weights.
+
+        The model is then loaded as classify and score would load it. Every problem found \
+        (unreadable datasets, NaN or infinite weights, missing layers, wrong shapes, heads that \
+        disagree on the class count, labels that do not fit, ...) is printed on stderr, one line \
+        each, and the exit status is 2.
+
+        --json prints one JSON object instead: file, size_bytes, format, naming_scheme, \
+        keras_version, backend, class_count, labels, reference_weights, reference_note, \
+        parameters {resnet50, xception, heads [{head, identifier, description, layers, \
+        parameters}], other, total}, loads, problems.
+
+        \(ExitStatus.helpSection([.success, .weightsUnusable, .usage]))
+        """)
+
+    @OptionGroup var weightsOptions: WeightsOptions
+
+    @Flag(name: .long, help: "Print one JSON object instead of text.")
+    var json = false
+
+    @Argument(help: ArgumentHelp("The weights file (instead of --weights).", valueName: "weights"))
+    var file: String?
+
+    func validate() throws {
+        if file != nil && weightsOptions.weights != nil {
+            throw ValidationError("give the weights file either as an argument or with --weights, not both")
+        }
+    }
+
+    func run() throws {
+        guard let (path, _) = weightsOptions.resolvedWeightsPath(positional: file) else {
+            _ = try weightsOptions.loadModel()  // prints why and throws
+            return
+        }
+        let report = WeightsInspection.inspect(path: path, options: weightsOptions)
+        for problem in report.problems { Console.error(problem) }
+        Console.out(json ? report.json() : report.text())
+        if !report.problems.isEmpty { throw ExitStatus.weightsUnusable.code }
+    }
+}
+
+/// Everything `inspect` finds out about a weights file.
+struct WeightsInspection {
+    struct HeadParameters {
+        let scale: HeadScale
+        let layers: [String]
+        let parameters: Int
+    }
+
+    var path: String
+    var sizeBytes: Int?
+    var layout: KerasWeightsLayout?
+    var namingScheme: NamingScheme?
+    var kerasVersion: String?
+    var backend: String?
+    var classCount: Int?
+    var labels: [String]?
+    var isReference = false
+    var referenceNote: String?
+    var resnetParameters = 0
+    var xceptionParameters = 0
+    var heads: [HeadParameters] = []
+    var otherParameters = 0
+    var totalParameters = 0
+    var layerCount = 0
+    var loads = false
+    private(set) var problems: [String] = []
+
+    mutating func problem(_ text: String) {
+        let line = Console.singleLine(text)
+        if !problems.contains(line) { problems.append(line) }
+    }
+
+    static let referenceAttribute = "cvrnet_reference_weights"
+
+    static func inspect(path: String, options: WeightsOptions) -> WeightsInspection {
+        var report = WeightsInspection(path: path)
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+           let size = attributes[.size] as? NSNumber {
+            report.sizeBytes = size.intValue
+        }
+
+        var file: KerasWeightsFile?
+        do {
+            file = try KerasWeightsFile(path: path)
+        } catch {
+            report.problem(error.description)
+        }
+        if let file { report.walk(file) }
+
+        // Labels as classify/score would use them.
+        var labels: [String]?
+        var labelSource = "the labels"
+        do {
+            if let resolved = try options.resolvedLabels(weightsPath: path) {
+                labels = resolved.labels
+                labelSource = resolved.source
+            }
+        } catch {
+            report.problem(error.message)
+        }
+
+        // Load the model exactly as classify and score do.
+        do {
+            let model = try CVRNetModel(weightsPath: path, labels: labels)
+            report.loads = true
+            report.labels = model.labels
+            report.classCount = model.classCount
+            report.namingScheme = model.weights.namingScheme
+            report.isReference = model.weights.isReferenceWeights
+            report.referenceNote = model.weights.referenceNote
+        } catch {
+            if case .labelCount(let given, let expected, _) = error {
+                report.problem("\(labelSource) name \(given) classes but the weights have \(expected)")
+                // The weights themselves may be fine: check them without the labels.
+                if let model = try? CVRNetModel(weightsPath: path) {
+                    report.classCount = model.classCount
+                    report.namingScheme = model.weights.namingScheme
+                    report.isReference = model.weights.isReferenceWeights
+                    report.referenceNote = model.weights.referenceNote
+                }
+            } else {
+                report.problem(error.description)
+                // Loading stops at the first problem; read every weight to find the others.
+                if let file { report.readEveryWeight(file) }
+            }
+            if report.labels == nil, let count = report.classCount {
+                report.labels = labels ?? ClassLabels.defaults(count: count)
+            }
+        }
+        return report
+    }
+
+    /// Structure, attributes and parameter counts (shapes only, no values read).
+    private mutating func walk(_ file: KerasWeightsFile) {
+        layout = file.layout
+        kerasVersion = file.kerasVersion
+        backend = file.backend
+        referenceNote = file.rootAttributes[Self.referenceAttribute]
+        isReference = referenceNote != nil
+        let names = Set(file.layerNames)
+        if names.contains("res_conv1_conv") {
+            namingScheme = .tfKeras
+        } else if names.contains("res_conv1") {
+            namingScheme = .keras231
+        } else {
+            problem("'\(path)': neither res_conv1_conv (tf.keras) nor res_conv1 (Keras 2.3.1) is among its layers: not a CVR-Net weights file")
+        }
+
+        var parameters: [String: Int] = [:]
+        var shapes: [String: [[Int]]] = [:]
+        for layer in file.layerNames {
+            var count = 0
+            do {
+                for name in try file.weightNames(ofLayer: layer) {
+                    do {
+                        let shape = try file.weightShape(ofLayer: layer, named: name)
+                        shapes[layer, default: []].append(shape)
+                        count += shape.reduce(1, *)
+                    } catch {
+                        problem(error.description)
+                    }
+                }
+            } catch {
+                problem(error.description)
+            }
+            parameters[layer] = count
+        }
+        layerCount = file.layerNames.count
+        totalParameters = parameters.values.reduce(0, +)
+
+        var assigned = Set<String>()
+        for (layer, count) in parameters where layer.hasPrefix("res_") {
+            resnetParameters += count
+            assigned.insert(layer)
+        }
+        for (layer, count) in parameters where layer.hasPrefix("xce_") {
+            xceptionParameters += count
+            assigned.insert(layer)
+        }
+        if !file.layerNames.contains(where: { $0.hasPrefix("res_") && (parameters[$0] ?? 0) > 0 }) {
+            problem("'\(path)' has no ResNet50 layers (res_*) with weights")
+        }
+        if !file.layerNames.contains(where: { $0.hasPrefix("xce_") && (parameters[$0] ?? 0) > 0 }) {
+            problem("'\(path)' has no Xception layers (xce_*) with weights")
+        }
+
+        // Head k: Dense 512, Dense 128, MKH_k (Dense 64), Dense N. The unnamed Dense layers are
+        // auto-named dense[_N] in creation order, head by head.
+        let dense = Self.autoNamed("dense", in: file.layerNames)
+        var finalUnits: [Int] = []
+        if dense.count != 15 {
+            problem("'\(path)' has \(dense.count) auto-named Dense layers (dense, dense_N), expected 15 (three per head besides MKH_k), so the heads cannot be told apart")
+        }
+        for scale in HeadScale.allCases {
+            let k = scale.rawValue
+            let mkh = "MKH_\(k)"
+            var layers = [mkh]
+            if dense.count == 15 {
+                let own = Array(dense[(3 * (k - 1))..<(3 * k)])
+                layers = [own[0], own[1], mkh, own[2]]
+            }
+            if !names.contains(mkh) { problem("'\(path)' has no layer \(mkh) (the Dense 64 layer of head \(k))") }
+            let count = layers.reduce(0) { $0 + (parameters[$1] ?? 0) }
+            heads.append(HeadParameters(scale: scale, layers: layers, parameters: count))
+            assigned.formUnion(layers)
+            if layers.count == 4, let kernel = shapes[layers[3]]?.first, kernel.count == 2 {
+                finalUnits.append(kernel[1])
+            }
+        }
+        if finalUnits.count == 5 {
+            if Set(finalUnits).count == 1 {
+                classCount = finalUnits[0]
+            } else {
+                problem("'\(path)': the five heads disagree on the class count (\(finalUnits.map(String.init).joined(separator: ", ")))")
+            }
+        }
+        otherParameters = parameters.filter { !assigned.contains($0.key) }.values.reduce(0, +)
+    }
+
+    /// Reads every weight (and so checks it for NaN/Inf and readability), one problem per layer.
+    private mutating func readEveryWeight(_ file: KerasWeightsFile) {
+        for layer in file.layerNames {
+            do {
+                _ = try file.weights(ofLayer: layer)
+            } catch {
+                problem(error.description)
+            }
+        }
+    }
+
+    /// `base`, `base_1`, `base_2`, ... among `names`, ordered by their number.
+    static func autoNamed(_ base: String, in names: [String]) -> [String] {
+        var found: [(Int, String)] = []
+        for name in names {
+            if name == base { found.append((0, name)); continue }
+            guard name.hasPrefix(base + "_") else { continue }
+            let suffix = name.dropFirst(base.count + 1)
+            if !suffix.isEmpty, suffix.allSatisfy(\.isASCII), suffix.allSatisfy(\.isNumber), let n = Int(suffix) {
+                found.append((n, name))
+            }
+        }
+        return found.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    // MARK: Output
+
+    var formatDescription: String? {
+        switch layout {
+        case .weightsOnly: return "Keras 2 HDF5, weights only (save_weights)"
+        case .fullModel: return "Keras 2 HDF5, full model (model.save)"
+        case nil: return nil
+        }
+    }
+
+    func text() -> String {
+        var lines: [(String, String)] = [("file", path)]
+        if let sizeBytes {
+            lines.append(("size", sizeBytes >= 1_000_000
+                          ? String(format: "%.1f MB", Double(sizeBytes) / 1e6) + " (\(Self.grouped(sizeBytes)) bytes)"
+                          : "\(Self.grouped(sizeBytes)) bytes"))
+        }
+        lines.append(("format", formatDescription ?? "unknown"))
+        lines.append(("naming scheme", namingScheme?.description ?? "unknown"))
+        lines.append(("keras_version", kerasVersion ?? "(none)"))
+        lines.append(("backend", backend ?? "(none)"))
+        if let classCount {
+            lines.append(("classes", "\(classCount)" + (labels.map { ": " + $0.joined(separator: ", ") } ?? "")))
+        } else {
+            lines.append(("classes", "unknown"))
+        }
+        lines.append(("reference weights", isReference
+                      ? "yes: untrained, predictions carry no clinical meaning" + (referenceNote.map { " (\($0))" } ?? "")
+                      : "no"))
+        var out = lines.map { $0.0.padding(toLength: 19, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n") + "\n"
+        if layout != nil {
+            var rows: [(String, Int)] = [("ResNet50 encoder (res_*)", resnetParameters),
+                                         ("Xception encoder (xce_*)", xceptionParameters)]
+            for head in heads {
+                rows.append(("head \(head.scale.rawValue) \(head.scale.description) (\(head.layers.joined(separator: ", ")))", head.parameters))
+            }
+            if otherParameters > 0 { rows.append(("other layers", otherParameters)) }
+            rows.append(("total", totalParameters))
+            let width = rows.map(\.0.count).max() ?? 0
+            out += "parameters\n"
+            for (name, count) in rows {
+                let number = Self.grouped(count)
+                out += "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + "  "
+                    + String(repeating: " ", count: max(0, 11 - number.count)) + number + "\n"
+            }
+        }
+        out += "status".padding(toLength: 19, withPad: " ", startingAt: 0)
+            + (problems.isEmpty ? "OK: loads as a CVR-Net" : "\(problems.count) problem\(problems.count == 1 ? "" : "s") (listed on stderr)") + "\n"
+        return out
+    }
+
+    func json() -> String {
+        func optional(_ s: String?) -> String { s.map(JSON.string) ?? "null" }
+        let headObjects = heads.map { head in
+            JSON.object([("head", JSON.number(head.scale.rawValue)), ("identifier", JSON.string(head.scale.identifier)),
+                         ("description", JSON.string(head.scale.description)),
+                         ("layers", JSON.array(head.layers.map(JSON.string))), ("parameters", JSON.number(head.parameters))])
+        }
+        let parameters = JSON.object([
+            ("resnet50", JSON.number(resnetParameters)), ("xception", JSON.number(xceptionParameters)),
+            ("heads", JSON.array(headObjects)), ("other", JSON.number(otherParameters)), ("total", JSON.number(totalParameters)),
+        ])
+        let layoutName: String? = layout.map { $0 == .weightsOnly ? "weights-only" : "full-model" }
+        return JSON.object([
+            ("file", JSON.string(path)), ("size_bytes", sizeBytes.map(JSON.number) ?? "null"),
+            ("format", optional(layoutName)), ("format_description", optional(formatDescription)),
+            ("naming_scheme", optional(namingScheme?.description)),
+            ("keras_version", optional(kerasVersion)), ("backend", optional(backend)),
+            ("class_count", classCount.map(JSON.number) ?? "null"),
+            ("labels", labels.map { JSON.array($0.map(JSON.string)) } ?? "null"),
+            ("reference_weights", isReference ? "true" : "false"), ("reference_note", optional(referenceNote)),
+            ("parameters", parameters), ("loads", loads ? "true" : "false"),
+            ("problems", JSON.array(problems.map(JSON.string))),
+        ]) + "\n"
+    }
+
+    /// 23587712 -> "23,587,712".
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
+    }
+}

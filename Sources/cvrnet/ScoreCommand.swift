@@ -1,0 +1,162 @@
+import ArgumentParser
+import CVRNet
+import Foundation
+
+/// `cvrnet score DIR`
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Classify every PNG/JPEG under a directory and write CSV or JSON Lines.",
+        discussion: """
+        Finds the files ending in .png, .jpg or .jpeg (any case) under DIR, recursively, \
+        following symbolic links but entering each directory once (symlink loops are safe), \
+        skipping names that start with "."; scores them in order of their path relative to DIR \
+        (byte order) and writes one row per file to --output or stdout.
+
+        CSV (default): a header, then one row per file:
+          path,label,p_<label>...,[<head>_p_<label>...],error
+        path is relative to DIR; label is the most probable class; p_<label> the mean of the \
+        five heads' probabilities; with --scales, <head>_p_<label> for each head \
+        (fused_7x7, resnet_14x14, resnet_28x28, xception_28x28, xception_14x14). Numbers are \
+        the shortest decimal that reads back as the same float32. A file that cannot be read \
+        or classified gets a row with only path and error (and one line on stderr); the batch \
+        goes on. Fields are quoted as RFC 4180 says when needed.
+        JSON Lines (--format jsonl): one object per file, {"file", "label", "probability", \
+        "probabilities": {label: p}, ["heads": {head: {label: p}}]} or {"file", "error"}.
+
+        Each row is written with one write as soon as it is ready, so an interrupted run \
+        (Ctrl-C, kill, node failure) loses at most the images in flight. --resume then reads \
+        the output file, cuts off an incomplete last row, skips the files it already has and \
+        appends the rest: the result has the same rows as an uninterrupted run. Without \
+        --resume an existing output file is refused unless --overwrite is given.
+
+        While one image runs through the network the next ones are decoded on another thread. \
+        --threads N classifies N images at once (default 1: the network's kernels already use \
+        every core; more threads help on machines with many cores).
+
+        --shard K/N scores only the files whose FNV-1a-64 hash of the relative path (UTF-8) \
+        modulo N is K-1: N jobs with K = 1...N together score every file exactly once, and a \
+        file's shard never changes when files are added. Give each job its own --output; merge \
+        the CSV parts (header once, then every part's rows) with
+          awk 'FNR>1 || NR==1' part-*.csv > all.csv
+
+        Progress goes to stderr: redrawn in place on a terminal (done/total, images/s, ETA), \
+        a plain line every 10 seconds or 100 images otherwise, and a summary at the end.
+
+        \(ExitStatus.helpSection())
+        """)
+
+    @OptionGroup var weightsOptions: WeightsOptions
+    @OptionGroup var imageOptions: ImageOptions
+
+    @Argument(help: ArgumentHelp("Directory to score, searched recursively.", valueName: "dir"))
+    var directory: String
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Write the rows to this file instead of stdout.", valueName: "file"))
+    var output: String?
+
+    @Option(name: .long, help: ArgumentHelp("Output format: csv | jsonl.", valueName: "format"))
+    var format: OutputFormat = .csv
+
+    @Flag(name: .long, help: "Add each of the five heads' probabilities.")
+    var scales = false
+
+    @Flag(name: .long, help: "Continue an interrupted run: keep the rows already in --output, score the rest.")
+    var resume = false
+
+    @Flag(name: .long, help: "Replace an existing --output file.")
+    var overwrite = false
+
+    @Option(name: .long, help: ArgumentHelp("Images classified at once.", valueName: "n"))
+    var threads: Int = 1
+
+    @Option(name: .long, help: ArgumentHelp("Score only shard K of N (1 <= K <= N), e.g. 3/8.", valueName: "k/n"))
+    var shard: Shard?
+
+    func validate() throws {
+        if threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
+        if resume && overwrite { throw ValidationError("--resume and --overwrite exclude each other") }
+        if resume && output == nil { throw ValidationError("--resume needs --output FILE (the file to continue)") }
+    }
+
+    func run() throws {
+        // Refuse to clobber before spending time on anything else.
+        if let output, !resume, !overwrite, FileManager.default.fileExists(atPath: output) {
+            Console.error("output file '\(output)' already exists; use --resume to continue it or --overwrite to replace it")
+            throw ExitStatus.usage.code
+        }
+
+        let found: ImageDiscovery.Result
+        do {
+            found = try ImageDiscovery.find(in: directory)
+        } catch {
+            Console.error(error.description)
+            throw ExitStatus.noInput.code
+        }
+        for problem in found.problems { Console.error(problem) }
+        var images = found.images
+        if let shard { images = images.filter { shard.contains(relativePath: $0.relativePath) } }
+
+        let model = try weightsOptions.loadModel()
+        let formatter = ResultFormatter(style: format == .csv ? .csv : .jsonl, labels: model.labels, scales: scales)
+
+        var state = ResumeState()
+        if resume, let output {
+            do {
+                state = try ResumeState.load(path: output, formatter: formatter)
+            } catch {
+                Console.error(error.message)
+                throw error.status.code
+            }
+            if state.droppedBytes > 0 {
+                Console.error("resume: removed an incomplete last row (\(state.droppedBytes) bytes) from '\(output)'")
+            }
+        }
+        let previouslyFailed = images.filter { state.failedPaths.contains($0.relativePath) }.count
+        let todo = images.filter { !state.donePaths.contains($0.relativePath) }
+        if resume {
+            Console.error("resume: \(images.count - todo.count) of \(images.count) files already in '\(output!)', \(todo.count) to score")
+        }
+
+        let sink: OutputSink
+        do {
+            sink = try output.map { path throws(ImageFailure) in try OutputSink(path: path, append: resume) } ?? OutputSink()
+            if !state.hasHeader, let header = formatter.header { try sink.write(header) }
+        } catch {
+            Console.error(error.message)
+            throw ExitStatus.ioError.code
+        }
+
+        let progress = ProgressReporter(total: todo.count)
+        let pipeline = ImagePipeline(model: model, loader: imageOptions.makeLoader(),
+                                     preprocessing: imageOptions.preprocessing.preprocessing,
+                                     paths: todo.map(\.fullPath), threads: threads)
+        var writeError: ImageFailure?
+        pipeline.run { index, result in
+            let image = todo[index]
+            switch result {
+            case .success(let classified):
+                if let note = ImageOptions.noteLine(for: classified.notes, path: image.fullPath) { progress.log(note) }
+            case .failure(let failure):
+                progress.log(failure.message)
+            }
+            let line = formatter.line(path: image.relativePath, result: result.map(\.prediction))!
+            do {
+                try sink.write(line)
+            } catch {
+                writeError = error as? ImageFailure ?? ImageFailure(message: "\(error)")
+                return false
+            }
+            progress.advance(failed: (try? result.get()) == nil)
+            return true
+        }
+        if let writeError {
+            progress.log(writeError.message)
+            throw ExitStatus.ioError.code
+        }
+        progress.finish()
+        if progress.failed + previouslyFailed > 0 || !found.problems.isEmpty {
+            throw ExitStatus.imagesFailed.code
+        }
+    }
+}

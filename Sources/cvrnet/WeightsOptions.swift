@@ -1,0 +1,168 @@
+import ArgumentParser
+import CVRNet
+import Foundation
+
+/// `--weights` and `--labels`, shared by every command, and how they are resolved.
+struct WeightsOptions: ParsableArguments {
+    static let defaultRelativePath = "weights/reference-2class-keras231-weights.hdf5"
+    static let environmentVariable = "CVRNET_WEIGHTS"
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Keras 2 HDF5 weights file of a CVR-Net (save_weights .h5/.hdf5 or a full model.save .h5).",
+        discussion: """
+        Default: $\(environmentVariable) if set, else \(defaultRelativePath) looked up in the \
+        current directory, then next to the executable and in each directory above it.
+        """,
+        valueName: "path"))
+    var weights: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Class names in output order, comma-separated (e.g. NCP,NOR).",
+        discussion: """
+        Default: the sidecar file <weights path>.labels.json if it exists (a JSON array of \
+        strings, or an object {"labels": [...]}), else NCP,NOR / CPN,NCP,NOR / CPB,CPV,NCP,NOR \
+        for 2 / 3 / 4 classes (Keras numbers classes by sorted folder name). The count must \
+        match the weights.
+        """,
+        valueName: "names"))
+    var labels: String?
+
+    /// Where the weights path came from, for messages.
+    enum Source: Equatable {
+        case option, environment, bundledDefault
+        var note: String {
+            switch self {
+            case .option: return ""
+            case .environment: return " (path from $\(WeightsOptions.environmentVariable))"
+            case .bundledDefault: return " (the default weights)"
+            }
+        }
+    }
+
+    /// The weights path to use and where it came from; nil when nothing is given and the
+    /// default file is nowhere to be found.
+    func resolvedWeightsPath(positional: String? = nil) -> (path: String, source: Source)? {
+        if let positional { return (positional, .option) }
+        if let weights { return (weights, .option) }
+        if let env = ProcessInfo.processInfo.environment[Self.environmentVariable], !env.isEmpty {
+            return (env, .environment)
+        }
+        if let found = Self.findDefaultWeights() { return (found, .bundledDefault) }
+        return nil
+    }
+
+    /// `weights/reference-2class-keras231-weights.hdf5` relative to the current directory,
+    /// then relative to the executable's directory and each directory above it (so
+    /// `.build/release/cvrnet` run from anywhere finds the repository's weights).
+    static func findDefaultWeights() -> String? {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: defaultRelativePath) { return defaultRelativePath }
+        guard let executable = executablePath() else { return nil }
+        var directory = URL(fileURLWithPath: executable).deletingLastPathComponent().standardizedFileURL
+        while true {
+            let candidate = directory.appendingPathComponent(defaultRelativePath).path
+            if fm.fileExists(atPath: candidate) { return candidate }
+            let parent = directory.deletingLastPathComponent()
+            if parent.path == directory.path { return nil }
+            directory = parent
+        }
+    }
+
+    /// The running executable, symlinks resolved.
+    static func executablePath() -> String? {
+        #if os(Linux)
+        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return resolved
+        }
+        #endif
+        if let path = Bundle.main.executablePath { return URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
+        return nil
+    }
+
+    /// Why labels cannot be used: one sentence naming where they came from.
+    struct LabelsProblem: Error {
+        let message: String
+    }
+
+    /// Class labels from `--labels` or the sidecar file `<weights>.labels.json`, with where they
+    /// came from; nil for the defaults.
+    func resolvedLabels(weightsPath: String) throws(LabelsProblem) -> (labels: [String], source: String)? {
+        if let labels {
+            let names = labels.split(separator: ",", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            try Self.check(names, source: "--labels")
+            return (names, "--labels")
+        }
+        let sidecar = weightsPath + ".labels.json"
+        guard FileManager.default.fileExists(atPath: sidecar) else { return nil }
+        let source = "labels file '\(sidecar)'"
+        let json: Any
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: sidecar))
+            json = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw LabelsProblem(message: "\(source) cannot be read as JSON: \(Self.describe(error))")
+        }
+        let names: [String]
+        if let array = json as? [String] {
+            names = array
+        } else if let object = json as? [String: Any], let array = object["labels"] as? [String] {
+            names = array
+        } else {
+            throw LabelsProblem(message: "\(source) must hold a JSON array of strings or an object {\"labels\": [...]}")
+        }
+        try Self.check(names, source: source)
+        return (names, source)
+    }
+
+    /// Labels must be non-empty and distinct: they become CSV columns and JSON keys.
+    private static func check(_ names: [String], source: String) throws(LabelsProblem) {
+        if names.contains(where: \.isEmpty) {
+            throw LabelsProblem(message: "\(source) has an empty class name")
+        }
+        var seen: Set<String> = []
+        for name in names where !seen.insert(name).inserted {
+            throw LabelsProblem(message: "\(source) names class '\(name)' twice")
+        }
+    }
+
+    /// Loads the model, printing one line and throwing `.weightsUnusable` when that fails, and
+    /// one warning line when the file holds the project's untrained reference weights.
+    func loadModel(positional: String? = nil) throws -> CVRNetModel {
+        guard let (path, source) = resolvedWeightsPath(positional: positional) else {
+            Console.error("no weights file: give --weights PATH or set $\(Self.environmentVariable) (the default \(Self.defaultRelativePath) is not in the current directory nor above the executable; tools/prepare.sh makes it)")
+            throw ExitStatus.weightsUnusable.code
+        }
+        let labels: (labels: [String], source: String)?
+        do {
+            labels = try resolvedLabels(weightsPath: path)
+        } catch {
+            Console.error(error.message)
+            throw ExitStatus.weightsUnusable.code
+        }
+        let model: CVRNetModel
+        do {
+            model = try CVRNetModel(weightsPath: path, labels: labels?.labels)
+        } catch {
+            if case .labelCount(let given, let expected, _) = error {
+                Console.error("\(labels?.source ?? "the labels") name \(given) classes but the weights file '\(path)' has \(expected)")
+            } else {
+                Console.error(error.description + source.note)
+            }
+            throw ExitStatus.weightsUnusable.code
+        }
+        Self.warnIfReference(model)
+        return model
+    }
+
+    static func warnIfReference(_ model: CVRNetModel) {
+        guard model.weights.isReferenceWeights else { return }
+        Console.error("warning: '\(model.weights.path)' holds untrained reference weights (random, for testing cvrnet): the predictions carry no clinical meaning")
+    }
+
+    static func describe(_ error: Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSDebugDescriptionErrorKey] as? String { return underlying }
+        return ns.localizedDescription
+    }
+}
