@@ -63,11 +63,13 @@ struct FixtureRunner {
             conv.foldBatchNormalization(gamma: bn[0].values, beta: bn[1].values, movingMean: bn[2].values, movingVariance: bn[3].values, epsilon: eps)
             return apply(input) { x, s in forward(conv, x, s) }
         case "Conv2D+BatchNormalization":
-            let names = fixture.layerName.split(separator: "+").map(String.init)
-            let convConfig = try subConfig("conv_config")
-            let conv = try convolution(convConfig, weights: try fixture.weightArrays(names[0]), inputShape: input.shape)
-            let bn = try fixture.weightArrays(names[1])
-            let eps = Float((try subConfig("bn_config")["epsilon"] as? NSNumber)?.doubleValue ?? 1e-3)
+            // The tested layer is the Conv2D; the BatchNormalization after it is folded into it.
+            let conv = try convolution(config, weights: try fixture.weightArrays(), inputShape: input.shape)
+            guard let bnLayer = fixture.layers.first(where: { $0.layerClass == "BatchNormalization" }) else {
+                throw Unsupported(description: "fixture lists no BatchNormalization layer")
+            }
+            let bn = try fixture.weightArrays(bnLayer.name)
+            let eps = Float((bnLayer.config["epsilon"] as? NSNumber)?.doubleValue ?? 1e-3)
             conv.foldBatchNormalization(gamma: bn[0].values, beta: bn[1].values, movingMean: bn[2].values, movingVariance: bn[3].values, epsilon: eps)
             return apply(input) { x, s in forward(conv, x, s) }
         case "Activation", "ReLU":
@@ -171,11 +173,6 @@ struct FixtureRunner {
         default:
             throw Unsupported(description: "no runner for layer class \(fixture.layerClass)")
         }
-    }
-
-    func subConfig(_ key: String) throws -> [String: Any] {
-        guard let c = config[key] as? [String: Any] else { throw Unsupported(description: "fixture config lacks \(key)") }
-        return c
     }
 
     func convolution(_ c: [String: Any], weights: [WeightArray], inputShape: [Int]) throws -> Convolution2D {

@@ -10,6 +10,8 @@ public struct LayerFixture {
     public let layerName: String
     /// `layer.get_config()` as parsed JSON.
     public let config: [String: Any]
+    /// For multi-layer fixtures (Conv2D+BatchNormalization): each layer's name, class and config.
+    public let layers: [(name: String, layerClass: String, config: [String: Any])]
     /// Inputs (one, or two for Add/Concatenate/Average), NHWC or (N, features).
     public let inputs: [(shape: [Int], values: [Float])]
     public let output: (shape: [Int], values: [Float])
@@ -23,6 +25,9 @@ public struct LayerFixture {
         layerName = file.stringAttribute("layer_name", at: "/fixture") ?? ""
         let json = file.stringAttribute("config", at: "/fixture") ?? "{}"
         config = (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]) ?? [:]
+        let layersJSON = file.stringAttribute("layers", at: "/fixture") ?? "[]"
+        let list = (try JSONSerialization.jsonObject(with: Data(layersJSON.utf8)) as? [[String: Any]]) ?? []
+        layers = list.map { ($0["name"] as? String ?? "", $0["class"] as? String ?? "", $0["config"] as? [String: Any] ?? [:]) }
         if file.exists("/fixture/input") {
             inputs = [try file.readFloatDataset("/fixture/input")]
         } else {
