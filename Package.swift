@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "CVRNet", targets: ["CVRNet"]),
         .executable(name: "cvrnet", targets: ["cvrnet"]),
+        .executable(name: "cvrnet-benchmark", targets: ["cvrnet-benchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,6 +33,8 @@ let package = Package(
         .executableTarget(name: "cvrnet", dependencies: [
             "CVRNet", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Times this engine for tools/benchmark.py, which runs the peers in the same session.
+        .executableTarget(name: "cvrnet-benchmark", dependencies: ["CVRNet", "COpenBLAS"]),
 
         // Tests mirror the source layout; TestSupport finds fixtures and shared assertions.
         .target(name: "TestSupport", dependencies: ["KerasFormat"], path: "Tests/TestSupport"),
