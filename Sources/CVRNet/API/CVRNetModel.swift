@@ -25,6 +25,8 @@ public final class CVRNetModel: Sendable {
 
     let graph: CVRNetGraph
     private let pool: WorkspacePool
+    /// For one image: run the two encoders on separate cores rather than splitting each layer.
+    let encodersInParallel = true
 
     /// Loads the weights at `weightsPath`.
     ///
@@ -43,7 +45,7 @@ public final class CVRNetModel: Sendable {
         weights = WeightsDescription(path: weightsPath, layout: file.layout, namingScheme: scheme,
                                      kerasVersion: file.kerasVersion, backend: file.backend, classCount: graph.classes,
                                      isReferenceWeights: note != nil, referenceNote: note)
-        pool = WorkspacePool(requirement: graph.requirement)
+        pool = WorkspacePool(make: graph.makeWorkspace)
     }
 
     /// Number of classes.
@@ -54,7 +56,7 @@ public final class CVRNetModel: Sendable {
     public func predict(pixels: [Float]) throws(CVRNetError) -> Prediction {
         let expected = Self.inputWidth * Self.inputHeight * Self.inputChannels
         guard pixels.count == expected else { throw .inputSize(found: pixels.count, expected: expected) }
-        return pixels.withUnsafeBufferPointer { run($0.baseAddress!, observer: nil) }
+        return pixels.withUnsafeBufferPointer { run($0.baseAddress!, observer: nil, encodersInParallel: encodersInParallel) }
     }
 
     /// Classifies a decoded image.
@@ -74,15 +76,29 @@ public final class CVRNetModel: Sendable {
     }
 
     /// Classifies several input tensors (each as for `predict(pixels:)`), in order.
+    ///
+    /// Images run concurrently, one per core, each with single-threaded kernels: for a batch
+    /// this keeps the cores busier than splitting every layer of one image across them.
     public func predict(batch: [[Float]]) throws(CVRNetError) -> [Prediction] {
-        var out: [Prediction] = []
-        out.reserveCapacity(batch.count)
-        for pixels in batch { out.append(try predict(pixels: pixels)) }
-        return out
+        let expected = Self.inputWidth * Self.inputHeight * Self.inputChannels
+        for pixels in batch where pixels.count != expected {
+            throw .inputSize(found: pixels.count, expected: expected)
+        }
+        if batch.count == 1 { return [try predict(pixels: batch[0])] }
+        let results = PredictionSlots(count: batch.count)
+        let workers = min(batch.count, KernelThreading.threadCount)
+        KernelThreading.onSeparateCores(workers) { worker in
+            var i = worker
+            while i < batch.count {
+                results.set(i, batch[i].withUnsafeBufferPointer { run($0.baseAddress!, observer: nil, encodersInParallel: false) })
+                i += workers
+            }
+        }
+        return results.values
     }
 
     /// Runs the graph and, when `observer` is given, shows it every tapped feature map.
-    func run(_ input: UnsafePointer<Float>, observer: TapObserver?) -> Prediction {
+    func run(_ input: UnsafePointer<Float>, observer: TapObserver?, encodersInParallel: Bool = false) -> Prediction {
         let ws = pool.take()
         defer { pool.give(ws) }
         let n = graph.classes
@@ -91,7 +107,7 @@ public final class CVRNetModel: Sendable {
         heads.withUnsafeMutableBufferPointer { h in
             final.withUnsafeMutableBufferPointer { f in
                 graph.forward(input, workspace: ws, headProbabilities: h.baseAddress!, probabilities: f.baseAddress!,
-                              observer: observer)
+                              encodersInParallel: encodersInParallel, observer: observer)
             }
         }
         let perHead = HeadScale.allCases.enumerated().map { i, scale in
@@ -105,11 +121,11 @@ public final class CVRNetModel: Sendable {
 final class WorkspacePool: @unchecked Sendable {
     private let lock = NSLock()
     private var free: [Workspace] = []
-    private let requirement: WorkspaceRequirement
+    private let make: @Sendable () -> Workspace
     private let keep: Int
 
-    init(requirement: WorkspaceRequirement, keep: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        self.requirement = requirement
+    init(make: @escaping @Sendable () -> Workspace, keep: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.make = make
         self.keep = keep
     }
 
@@ -117,7 +133,7 @@ final class WorkspacePool: @unchecked Sendable {
         lock.lock()
         let ws = free.popLast()
         lock.unlock()
-        return ws ?? Workspace(requirement: requirement)
+        return ws ?? make()
     }
 
     func give(_ ws: Workspace) {
@@ -125,4 +141,20 @@ final class WorkspacePool: @unchecked Sendable {
         if free.count < keep { free.append(ws) }
         lock.unlock()
     }
+}
+
+/// Results written by concurrent workers, each to its own index.
+final class PredictionSlots: @unchecked Sendable {
+    private var slots: [Prediction?]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ p: Prediction) {
+        lock.lock()
+        slots[i] = p
+        lock.unlock()
+    }
+
+    var values: [Prediction] { slots.compactMap { $0 } }
 }

@@ -9,17 +9,12 @@ final class CVRNetGraph: @unchecked Sendable {
     let xception: XceptionEncoder
     let heads: [ClassificationHead]   // in HeadScale order
     let classes: Int
-    let requirement: WorkspaceRequirement
 
     init(resnet: ResNet50Encoder, xception: XceptionEncoder, heads: [ClassificationHead]) {
         self.resnet = resnet
         self.xception = xception
         self.heads = heads
         classes = heads[0].classes
-        var need = resnet.requirement
-        need.merge(xception.requirement)
-        need.pooledChannels = [resnet.outputShape.channels + xception.outputShape.channels, 1024, 512, 728, 1024]
-        requirement = need
     }
 
     /// Channels of each head's pooled input, in head order.
@@ -27,32 +22,54 @@ final class CVRNetGraph: @unchecked Sendable {
         [resnetOutput + xceptionOutput, 1024, 512, 728, 1024]
     }
 
+    /// A workspace sized for this graph.
+    func makeWorkspace() -> Workspace {
+        Workspace(resnet: resnet.requirement, xception: xception.requirement,
+                  pooledChannels: Self.headInputs(resnetOutput: resnet.outputShape.channels,
+                                                  xceptionOutput: xception.outputShape.channels))
+    }
+
     /// Runs one image (HWC, 224x224x3) and writes `classes` probabilities per head into
     /// `headProbabilities` (5 x classes, head order) and their mean into `probabilities`.
+    ///
+    /// - Parameter encodersInParallel: run ResNet50 and Xception at the same time, each on its
+    ///   own core with serial kernels, instead of one after the other with every layer split
+    ///   across the cores. Same arithmetic either way, so the same result bit for bit.
     func forward(_ image: UnsafePointer<Float>, workspace ws: Workspace,
                  headProbabilities: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
-                 observer: TapObserver? = nil) {
+                 encodersInParallel: Bool = false, observer: TapObserver? = nil) {
         let pooled = ws.pooled.map(\.pointer)
-        let resnetOut = resnet.forward(image, workspace: ws) { stage, map, shape in
-            let head: HeadScale = stage == 3 ? .resnet28x28 : .resnet14x14
-            observer?(head, 0, map, shape)
-            globalAveragePooling2D(input: map, shape: shape, output: pooled[head.rawValue - 1])
-        }
-        // Concatenate([resnet, xception]) then GAP == GAP of each half, ResNet's channels first.
-        observer?(.fused7x7, 0, resnetOut, resnet.outputShape)
-        globalAveragePooling2D(input: resnetOut, shape: resnet.outputShape, output: pooled[0])
-        let xceptionOut = xception.forward(image, workspace: ws) { block, map, shape in
-            let head: HeadScale
-            switch block {
-            case 4: head = .xception28x28
-            case 13: head = .xception14x14
-            default: return
+        // Each encoder writes only its own arena and its own pooled vectors.
+        let runResNet = {
+            let out = self.resnet.forward(image, arena: ws.resnet) { stage, map, shape in
+                let head: HeadScale = stage == 3 ? .resnet28x28 : .resnet14x14
+                observer?(head, 0, map, shape)
+                globalAveragePooling2D(input: map, shape: shape, output: pooled[head.rawValue - 1])
             }
-            observer?(head, 0, map, shape)
-            globalAveragePooling2D(input: map, shape: shape, output: pooled[head.rawValue - 1])
+            // Concatenate([resnet, xception]) then GAP == GAP of each half, ResNet's channels first.
+            observer?(.fused7x7, 0, out, self.resnet.outputShape)
+            globalAveragePooling2D(input: out, shape: self.resnet.outputShape, output: pooled[0])
         }
-        observer?(.fused7x7, 1, xceptionOut, xception.outputShape)
-        globalAveragePooling2D(input: xceptionOut, shape: xception.outputShape, output: pooled[0] + resnet.outputShape.channels)
+        let runXception = {
+            let out = self.xception.forward(image, arena: ws.xception) { block, map, shape in
+                let head: HeadScale
+                switch block {
+                case 4: head = .xception28x28
+                case 13: head = .xception14x14
+                default: return
+                }
+                observer?(head, 0, map, shape)
+                globalAveragePooling2D(input: map, shape: shape, output: pooled[head.rawValue - 1])
+            }
+            observer?(.fused7x7, 1, out, self.xception.outputShape)
+            globalAveragePooling2D(input: out, shape: self.xception.outputShape, output: pooled[0] + self.resnet.outputShape.channels)
+        }
+        if encodersInParallel && observer == nil {
+            KernelThreading.onSeparateCores(2) { $0 == 0 ? runXception() : runResNet() }
+        } else {
+            runResNet()
+            runXception()
+        }
 
         for (i, head) in heads.enumerated() {
             head.forward(pooled: pooled[i], scratch: ws.headScratch.pointer, probabilities: headProbabilities + i * classes)

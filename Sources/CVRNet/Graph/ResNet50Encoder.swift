@@ -80,7 +80,7 @@ final class ResNet50Encoder: @unchecked Sendable {
 
     /// Runs the encoder on one 224x224x3 image; returns the buffer holding the 7x7x2048 output.
     /// `onStageOutput` is called with the stage-3 and stage-4 outputs (heads 3 and 2).
-    func forward(_ image: UnsafePointer<Float>, workspace ws: Workspace,
+    func forward(_ image: UnsafePointer<Float>, arena ws: Arena,
                  onStageOutput: (_ stage: Int, _ map: UnsafePointer<Float>, _ shape: FeatureMapShape) -> Void) -> UnsafeMutablePointer<Float> {
         let stemOut = stem.outputShape(for: inputShape)
         stem.forward(input: image, inputShape: inputShape, output: ws.buffer(0), scratch: ws.scratch.pointer, activation: .relu)

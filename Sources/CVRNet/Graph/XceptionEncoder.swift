@@ -41,7 +41,7 @@ final class XceptionEncoder: @unchecked Sendable {
         inputShape = input
         let eps = Self.epsilon
         var need = WorkspaceRequirement()
-        need.bufferCount = 5
+        need.bufferCount = 4
 
         conv1 = Convolution2D(window: WindowGeometry(kernel: 3, stride: 2, padding: .valid), inputChannels: input.channels, outputChannels: 32)
         try source.load(conv1, layer: names.prefix + "block1_conv1", hasBias: false, batchNorm: names.prefix + "block1_conv1_bn", epsilon: eps)
@@ -100,7 +100,7 @@ final class XceptionEncoder: @unchecked Sendable {
 
     /// Runs a down-sampling block from `x` into `out`; `onTap` sees the second SepConv-BN map.
     private func run(_ b: DownsamplingBlock, x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
-                     ws: Workspace, onTap: (UnsafePointer<Float>, FeatureMapShape) -> Void) {
+                     ws: Arena, onTap: (UnsafePointer<Float>, FeatureMapShape) -> Void) {
         let s = b.inputShape
         let t = ws.buffer(2), u = ws.buffer(3), dw = ws.scratch.pointer
         b.first.forward(input: x, shape: s, reluInput: b.reluInput, depthwiseOutput: dw, output: t, activation: .relu)
@@ -116,7 +116,7 @@ final class XceptionEncoder: @unchecked Sendable {
     /// Runs the encoder; returns the buffer holding the 7x7x2048 output. `onTap` receives every
     /// down-sampling block's second SepConv-BN map (blocks 2, 3, 4, 13) with its block number;
     /// CVR-Net's heads use blocks 4 and 13.
-    func forward(_ image: UnsafePointer<Float>, workspace ws: Workspace,
+    func forward(_ image: UnsafePointer<Float>, arena ws: Arena,
                  onTap: (_ block: Int, _ map: UnsafePointer<Float>, _ shape: FeatureMapShape) -> Void) -> UnsafeMutablePointer<Float> {
         let s1 = conv1.outputShape(for: inputShape)
         conv1.forward(input: image, inputShape: inputShape, output: ws.buffer(0), scratch: ws.scratch.pointer, activation: .relu)
