@@ -96,13 +96,23 @@ struct WeightsInspection {
             report.sizeBytes = size.intValue
         }
 
-        var file: KerasWeightsFile?
+        // The Keras reader stops at the first structural problem; walk the HDF5 tree
+        // ourselves so that every problem is found, and let the reader add its own verdict.
+        var hdf5: HDF5File?
         do {
-            file = try KerasWeightsFile(path: path)
+            hdf5 = try HDF5File(path: path)
         } catch {
             report.problem(error.description)
         }
-        if let file { report.walk(file) }
+        var tree: KerasTree?
+        if let hdf5 {
+            tree = report.walk(hdf5)
+            do {
+                _ = try KerasWeightsFile(path: path)
+            } catch {
+                report.problem(error.description)
+            }
+        }
 
         // Labels as classify/score would use them.
         var labels: [String]?
@@ -138,7 +148,7 @@ struct WeightsInspection {
             } else {
                 report.problem(error.description)
                 // Loading stops at the first problem; read every weight to find the others.
-                if let file { report.readEveryWeight(file) }
+                if let hdf5, let tree { report.readEveryWeight(hdf5, tree) }
             }
             if report.labels == nil, let count = report.classCount {
                 report.labels = labels ?? ClassLabels.defaults(count: count)
@@ -147,14 +157,50 @@ struct WeightsInspection {
         return report
     }
 
-    /// Structure, attributes and parameter counts (shapes only, no values read).
-    private mutating func walk(_ file: KerasWeightsFile) {
-        layout = file.layout
-        kerasVersion = file.kerasVersion
-        backend = file.backend
-        referenceNote = file.rootAttributes[Self.referenceAttribute]
+    /// The Keras 2 layer tree found in the file.
+    struct KerasTree {
+        /// "" (weights-only file) or "/model_weights" (full model file).
+        var root: String
+        var layerNames: [String]
+        /// For each layer with a readable `weight_names`: (name in weight_names, dataset path) pairs.
+        var weights: [String: [(name: String, dataset: String)]]
+    }
+
+    /// A Keras string-array attribute, also when Keras split it into `name0`, `name1`, ...
+    private static func kerasStrings(_ name: String, at object: String, in file: HDF5File) -> [String]? {
+        if let values = file.stringArrayAttribute(name, at: object) { return values }
+        var values: [String] = []
+        var chunk = 0
+        while let part = file.stringArrayAttribute("\(name)\(chunk)", at: object) {
+            values += part
+            chunk += 1
+        }
+        return chunk > 0 ? values : nil
+    }
+
+    /// Structure, attributes and parameter counts (shapes only, no values read). Goes on past
+    /// every problem it meets, recording each.
+    private mutating func walk(_ file: HDF5File) -> KerasTree? {
+        let root: String
+        let layerNames: [String]
+        if let names = Self.kerasStrings("layer_names", at: "/", in: file) {
+            layout = .weightsOnly
+            root = ""
+            layerNames = names
+        } else if file.isGroup("/model_weights"), let names = Self.kerasStrings("layer_names", at: "/model_weights", in: file) {
+            layout = .fullModel
+            root = "/model_weights"
+            layerNames = names
+        } else {
+            return nil  // KerasWeightsFile says why (Keras 3 layout, not Keras at all, ...)
+        }
+        let attributesAt = root.isEmpty ? "/" : root
+        kerasVersion = file.stringAttribute("keras_version", at: attributesAt) ?? file.stringAttribute("keras_version")
+        backend = file.stringAttribute("backend", at: attributesAt) ?? file.stringAttribute("backend")
+        referenceNote = file.stringAttribute(Self.referenceAttribute)
         isReference = referenceNote != nil
-        let names = Set(file.layerNames)
+
+        let names = Set(layerNames)
         if names.contains("res_conv1_conv") {
             namingScheme = .tfKeras
         } else if names.contains("res_conv1") {
@@ -163,26 +209,40 @@ struct WeightsInspection {
             problem("'\(path)': neither res_conv1_conv (tf.keras) nor res_conv1 (Keras 2.3.1) is among its layers: not a CVR-Net weights file")
         }
 
+        var tree = KerasTree(root: root, layerNames: layerNames, weights: [:])
         var parameters: [String: Int] = [:]
         var shapes: [String: [[Int]]] = [:]
-        for layer in file.layerNames {
-            var count = 0
-            do {
-                for name in try file.weightNames(ofLayer: layer) {
-                    do {
-                        let shape = try file.weightShape(ofLayer: layer, named: name)
-                        shapes[layer, default: []].append(shape)
-                        count += shape.reduce(1, *)
-                    } catch {
-                        problem(error.description)
-                    }
-                }
-            } catch {
-                problem(error.description)
+        for layer in layerNames {
+            let group = root + "/" + layer
+            guard file.isGroup(group) else {
+                problem(KerasFormatError.layerGroupMissing(path: path, layer: layer).description)
+                continue
             }
+            guard let weightNames = Self.kerasStrings("weight_names", at: group, in: file) else {
+                problem(KerasFormatError.notKerasWeights(path: path, missing: "the group of layer '\(layer)' has no weight_names attribute").description)
+                continue
+            }
+            var count = 0
+            var present: [(name: String, dataset: String)] = []
+            for name in weightNames {
+                let dataset = group + "/" + name
+                guard file.isDataset(dataset) else {
+                    problem(KerasFormatError.weightMissing(path: path, layer: layer, weight: name).description)
+                    continue
+                }
+                do {
+                    let shape = try file.datasetShape(dataset)
+                    shapes[layer, default: []].append(shape)
+                    count += shape.reduce(1, *)
+                    present.append((name, dataset))
+                } catch {
+                    problem(error.description)
+                }
+            }
+            tree.weights[layer] = present
             parameters[layer] = count
         }
-        layerCount = file.layerNames.count
+        layerCount = layerNames.count
         totalParameters = parameters.values.reduce(0, +)
 
         var assigned = Set<String>()
@@ -194,16 +254,16 @@ struct WeightsInspection {
             xceptionParameters += count
             assigned.insert(layer)
         }
-        if !file.layerNames.contains(where: { $0.hasPrefix("res_") && (parameters[$0] ?? 0) > 0 }) {
+        if !layerNames.contains(where: { $0.hasPrefix("res_") && (parameters[$0] ?? 0) > 0 }) {
             problem("'\(path)' has no ResNet50 layers (res_*) with weights")
         }
-        if !file.layerNames.contains(where: { $0.hasPrefix("xce_") && (parameters[$0] ?? 0) > 0 }) {
+        if !layerNames.contains(where: { $0.hasPrefix("xce_") && (parameters[$0] ?? 0) > 0 }) {
             problem("'\(path)' has no Xception layers (xce_*) with weights")
         }
 
         // Head k: Dense 512, Dense 128, MKH_k (Dense 64), Dense N. The unnamed Dense layers are
         // auto-named dense[_N] in creation order, head by head.
-        let dense = Self.autoNamed("dense", in: file.layerNames)
+        let dense = Self.autoNamed("dense", in: layerNames)
         var finalUnits: [Int] = []
         if dense.count != 15 {
             problem("'\(path)' has \(dense.count) auto-named Dense layers (dense, dense_N), expected 15 (three per head besides MKH_k), so the heads cannot be told apart")
@@ -232,15 +292,23 @@ struct WeightsInspection {
             }
         }
         otherParameters = parameters.filter { !assigned.contains($0.key) }.values.reduce(0, +)
+        return tree
     }
 
-    /// Reads every weight (and so checks it for NaN/Inf and readability), one problem per layer.
-    private mutating func readEveryWeight(_ file: KerasWeightsFile) {
-        for layer in file.layerNames {
-            do {
-                _ = try file.weights(ofLayer: layer)
-            } catch {
-                problem(error.description)
+    /// Reads every weight, recording each one that cannot be read or holds NaN or infinity.
+    private mutating func readEveryWeight(_ file: HDF5File, _ tree: KerasTree) {
+        for layer in tree.layerNames {
+            for (name, dataset) in tree.weights[layer] ?? [] {
+                do {
+                    let (_, values) = try file.readFloatDataset(dataset)
+                    if let index = values.firstIndex(where: { !$0.isFinite }) {
+                        let value = values[index]
+                        let text = value.isNaN ? "NaN" : (value < 0 ? "-Inf" : "+Inf")
+                        problem(KerasFormatError.nonFiniteValue(path: path, layer: layer, weight: name, value: text, index: index).description)
+                    }
+                } catch {
+                    problem(error.description)
+                }
             }
         }
     }
@@ -286,7 +354,7 @@ struct WeightsInspection {
             lines.append(("classes", "unknown"))
         }
         lines.append(("reference weights", isReference
-                      ? "yes: untrained, predictions carry no clinical meaning" + (referenceNote.map { " (\($0))" } ?? "")
+                      ? "yes: " + (referenceNote ?? "untrained; predictions carry no clinical meaning")
                       : "no"))
         var out = lines.map { $0.0.padding(toLength: 19, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n") + "\n"
         if layout != nil {

@@ -92,6 +92,48 @@ struct InspectCommandTests {
         #expect(!result.stderr.contains("Fatal error"))
     }
 
+    @Test("a damaged weights file: every problem listed, not only the first (exit 2)")
+    func inspectEveryProblem() throws {
+        let weights = try Files.referenceWeights()
+        let python = RepositoryPaths.root.appendingPathComponent(".venv/bin/python")
+        try #require(FileManager.default.isExecutableFile(atPath: python.path),
+                     "\(python.path) is missing: run tools/setup_venv.sh (or tools/prepare.sh)")
+        let dir = try Files.temporaryDirectory()
+        defer { Files.cleanUp(dir) }
+        let damaged = dir.appendingPathComponent("damaged.hdf5")
+        try FileManager.default.copyItem(atPath: weights, toPath: damaged.path)
+        // A NaN in ResNet50's stem, +Inf in Xception's stem, a head's bias dataset deleted.
+        let script = """
+        import sys, h5py, numpy as np
+        f = h5py.File(sys.argv[1], "r+")
+        def names(layer):
+            return [n.decode() if isinstance(n, bytes) else n for n in f[layer].attrs["weight_names"]]
+        for layer, value in (("res_conv1", np.nan), ("xce_block1_conv1", np.inf)):
+            d = f[layer][names(layer)[0]]
+            a = d[...]
+            a.flat[5] = value
+            d[...] = a
+        del f["dense_9"][names("dense_9")[1]]
+        f.close()
+        """
+        let process = Process()
+        process.executableURL = python
+        process.arguments = ["-c", script, damaged.path]
+        try process.run()
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "h5py could not damage the copy")
+
+        let result = try CLI.run(["inspect", damaged.path])
+        #expect(result.status == 2, "\(result.summary)")
+        let lines = result.stderrLines
+        #expect(lines.count == 3, "\(result.summary)")
+        #expect(lines.contains { $0.contains("NaN in res_conv1/") }, "\(result.summary)")
+        #expect(lines.contains { $0.contains("+Inf in xce_block1_conv1/") }, "\(result.summary)")
+        #expect(lines.contains { $0.contains("'dense_9'") && $0.contains("no dataset") }, "\(result.summary)")
+        #expect(result.stdout.contains("Keras 2.3.1"), "what can be read is still described")
+        #expect(result.stdout.contains("3 problems"))
+    }
+
     @Test("labels that do not fit the weights are a problem (exit 2)")
     func inspectWrongLabels() throws {
         let weights = try Files.referenceWeights()
