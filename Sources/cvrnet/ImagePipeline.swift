@@ -19,8 +19,11 @@ struct ImageFailure: Error, Sendable {
 /// Decodes images on a background thread while the network runs, and classifies up to
 /// `threads` images at once; hands the results back in input order, on the calling thread.
 ///
-/// At most `threads + 2` images are decoded, in flight or waiting to be handed back at any
-/// time, so memory stays bounded however many files there are.
+/// With `threads == 1` each image goes through `predict(pixels:)`, which spreads one image
+/// over all cores. With more, one classifying thread takes up to `threads` decoded images at
+/// a time and hands them to `predict(batch:)`, which runs them side by side, one per core.
+/// At most `2 * threads + 1` images are decoded, in flight or waiting to be handed back at
+/// any time, so memory stays bounded however many files there are.
 final class ImagePipeline: @unchecked Sendable {
     private let model: CVRNetModel
     private let loader: KerasImageLoader
@@ -45,7 +48,7 @@ final class ImagePipeline: @unchecked Sendable {
         self.paths = paths
         self.threads = max(1, threads)
         self.keepInputs = keepInputs
-        self.slots = DispatchSemaphore(value: self.threads + 2)
+        self.slots = DispatchSemaphore(value: 2 * self.threads + 1)
     }
 
     /// Processes every path and calls `deliver(index, result)` for each, in order, until
@@ -53,7 +56,7 @@ final class ImagePipeline: @unchecked Sendable {
     func run(_ deliver: (Int, Result<ClassifiedImage, ImageFailure>) -> Bool) {
         guard !paths.isEmpty else { return }
         start { self.decodeAll() }
-        for _ in 0..<min(threads, paths.count) { start { self.classifyUntilDone() } }
+        start { self.classifyUntilDone() }
         for index in paths.indices {
             condition.lock()
             while finished[index] == nil { condition.wait() }
@@ -101,37 +104,60 @@ final class ImagePipeline: @unchecked Sendable {
 
     private func classifyUntilDone() {
         while true {
+            // Wait for one decoded image, then take whatever else is ready, up to `threads`.
             condition.lock()
             while decodedHead == decoded.count && !decoderDone { condition.wait() }
             if decodedHead == decoded.count {
                 condition.unlock()
                 return
             }
-            let item = decoded[decodedHead]
-            decodedHead += 1
+            let take = min(threads, decoded.count - decodedHead)
+            let items = Array(decoded[decodedHead..<(decodedHead + take)])
+            decodedHead += take
             if decodedHead > 64 {  // drop consumed entries now and then
                 decoded.removeFirst(decodedHead)
                 decodedHead = 0
             }
             condition.unlock()
 
-            let result = item.image.flatMap { image in classify(image, path: paths[item.index]) }
+            let results = classify(items)
             condition.lock()
-            finished[item.index] = result
+            for (item, result) in zip(items, results) { finished[item.index] = result }
             condition.broadcast()
             condition.unlock()
         }
     }
 
-    private func classify(_ image: ModelInputImage, path: String) -> Result<ClassifiedImage, ImageFailure> {
-        var pixels = image.pixels
-        preprocessing.apply(to: &pixels)
-        do {
-            let prediction = try model.predict(pixels: pixels)
-            return .success(ClassifiedImage(prediction: prediction, notes: image.notes, input: keepInputs ? pixels : nil))
-        } catch {
-            return .failure(ImageFailure(message: Self.sentence(error.description, naming: path)))
+    private func classify(_ items: [(index: Int, image: Result<ModelInputImage, ImageFailure>)]) -> [Result<ClassifiedImage, ImageFailure>] {
+        var results = [Result<ClassifiedImage, ImageFailure>?](repeating: nil, count: items.count)
+        var inputs: [[Float]] = []
+        var inputOwners: [Int] = []
+        var notes: [[ImageNote]] = []
+        for (slot, item) in items.enumerated() {
+            switch item.image {
+            case .failure(let failure):
+                results[slot] = .failure(failure)
+            case .success(let image):
+                var pixels = image.pixels
+                preprocessing.apply(to: &pixels)
+                inputs.append(pixels)
+                inputOwners.append(slot)
+                notes.append(image.notes)
+            }
         }
+        if !inputs.isEmpty {
+            do {
+                let predictions = inputs.count == 1 ? [try model.predict(pixels: inputs[0])] : try model.predict(batch: inputs)
+                for (k, slot) in inputOwners.enumerated() {
+                    results[slot] = .success(ClassifiedImage(prediction: predictions[k], notes: notes[k], input: keepInputs ? inputs[k] : nil))
+                }
+            } catch {
+                for slot in inputOwners {
+                    results[slot] = .failure(ImageFailure(message: Self.sentence(error.description, naming: paths[items[slot].index])))
+                }
+            }
+        }
+        return results.map { $0! }
     }
 
     /// `message`, prefixed with the path when it does not already name the file.

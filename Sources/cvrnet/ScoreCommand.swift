@@ -31,8 +31,9 @@ struct ScoreCommand: ParsableCommand {
         --resume an existing output file is refused unless --overwrite is given.
 
         While one image runs through the network the next ones are decoded on another thread. \
-        --threads N classifies N images at once (default 1: the network's kernels already use \
-        every core; more threads help on machines with many cores).
+        --threads N classifies up to N images at once, side by side, one per core (default 1: \
+        one image at a time, whose layers already use every core). Results are identical \
+        either way; N = the number of cores can be a little faster.
 
         --shard K/N scores only the files whose FNV-1a-64 hash of the relative path (UTF-8) \
         modulo N is K-1: N jobs with K = 1...N together score every file exactly once, and a \
@@ -67,7 +68,7 @@ struct ScoreCommand: ParsableCommand {
     @Flag(name: .long, help: "Replace an existing --output file.")
     var overwrite = false
 
-    @Option(name: .long, help: ArgumentHelp("Images classified at once.", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Images classified at once (default 1).", valueName: "n"))
     var threads: Int = 1
 
     @Option(name: .long, help: ArgumentHelp("Score only shard K of N (1 <= K <= N), e.g. 3/8.", valueName: "k/n"))
