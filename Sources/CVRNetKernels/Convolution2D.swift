@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// A 2-D convolution (Keras `Conv2D`, or the pointwise half of `SeparableConv2D`) with a
 /// per-channel bias and a fused epilogue (bias, optional residual accumulation, activation).
 ///
@@ -88,10 +86,9 @@ public final class Convolution2D: @unchecked Sendable {
             im2col(input: input, shape: inputShape, window: window, output: scratch)
             a = UnsafePointer(scratch)
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                    blasint(m), blasint(outputChannels), blasint(patchLength),
-                    1, a, blasint(patchLength), kernel.pointer, blasint(outputChannels),
-                    accumulate ? 1 : 0, output, blasint(outputChannels))
+        MatrixMultiply.multiply(m: m, n: outputChannels, k: patchLength, a: a, lda: patchLength,
+                                b: kernel.pointer, ldb: outputChannels, c: output, ldc: outputChannels,
+                                accumulate: accumulate)
         addBiasAndActivate(output, rows: m, channels: outputChannels, bias: bias.pointer, activation: activation)
     }
 }

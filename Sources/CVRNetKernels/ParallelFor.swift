@@ -1,4 +1,3 @@
-import COpenBLAS
 import Dispatch
 import Foundation
 
@@ -37,11 +36,10 @@ public enum KernelThreading {
     /// Defaults to the number of active processors; `setThreadCount` overrides it.
     nonisolated(unsafe) public private(set) static var threadCount: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    /// Sets the number of threads used by kernels and OpenBLAS (1 disables threading).
-    /// Call before running models; not synchronised with running forward passes.
+    /// Sets the number of threads the kernels use (1 disables threading). Results do not
+    /// depend on it. Call before running models; not synchronised with running forward passes.
     public static func setThreadCount(_ n: Int) {
         threadCount = max(1, n)
-        openblas_set_num_threads(Int32(threadCount))
     }
 
     private static let serialKey: pthread_key_t = {
@@ -61,23 +59,45 @@ public enum KernelThreading {
         return try body()
     }
 
-    /// Runs `count` independent tasks, one per core, each with serial kernels and
-    /// single-threaded OpenBLAS; OpenBLAS's thread count is restored afterwards.
-    ///
-    /// OpenBLAS's thread count is process-wide: a prediction running on another thread at the
-    /// same time uses single-threaded GEMMs until this returns (slower, never wrong).
+    /// Runs `count` independent tasks concurrently, one per core, each with serial kernels.
     public static func onSeparateCores(_ count: Int, _ task: (Int) -> Void) {
         if count <= 1 || threadCount <= 1 { for i in 0..<count { task(i) }; return }
-        blasLock.lock()
-        let saved = openblas_get_num_threads()
-        openblas_set_num_threads(1)
         withoutActuallyEscaping(task) { task in
             nonisolated(unsafe) let run = task
             DispatchQueue.concurrentPerform(iterations: count) { i in serially { run(i) } }
         }
-        openblas_set_num_threads(saved)
-        blasLock.unlock()
     }
 
-    private static let blasLock = NSLock()
+    /// Ends `serially` early on this thread: called by the last of several `onSeparateCores`
+    /// tasks still running once the others have finished, so it can use every core for the
+    /// rest of its work.
+    public static func takeOverIdleCores() {
+        pthread_setspecific(serialKey, nil)
+    }
+}
+
+/// Lets the last of two concurrent tasks take over the core the other one freed.
+public final class CoreHandoff: @unchecked Sendable {
+    private let lock = NSLock()
+    private var finished = 0
+    private let tasks: Int
+
+    public init(tasks: Int) { self.tasks = tasks }
+
+    /// Marks a task finished.
+    public func finish() {
+        lock.lock()
+        finished += 1
+        lock.unlock()
+    }
+
+    /// Called by a running task between layers: once every other task has finished, this
+    /// task switches to all cores (see `KernelThreading.takeOverIdleCores`).
+    public func checkpoint() {
+        guard KernelThreading.isSerialThread else { return }
+        lock.lock()
+        let alone = finished == tasks - 1
+        lock.unlock()
+        if alone { KernelThreading.takeOverIdleCores() }
+    }
 }

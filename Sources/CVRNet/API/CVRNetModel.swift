@@ -33,6 +33,7 @@ public final class CVRNetModel: Sendable {
     /// - Parameter labels: class names in output order; defaults to `ClassLabels.defaults`.
     /// - Throws: `CVRNetError` naming the file and the problem.
     public init(weightsPath: String, labels: [String]? = nil) throws(CVRNetError) {
+        MatrixMultiply.configureOpenBLAS()
         let file: KerasWeightsFile
         do { file = try KerasWeightsFile(path: weightsPath) } catch { throw .weightsFile(error) }
         let (graph, scheme) = try CVRNetLoader.build(from: file)

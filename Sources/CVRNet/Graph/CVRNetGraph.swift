@@ -34,14 +34,16 @@ final class CVRNetGraph: @unchecked Sendable {
     ///
     /// - Parameter encodersInParallel: run ResNet50 and Xception at the same time, each on its
     ///   own core with serial kernels, instead of one after the other with every layer split
-    ///   across the cores. Same arithmetic either way, so the same result bit for bit.
+    ///   across the cores; the encoder still running when the other finishes takes over both
+    ///   cores. Same arithmetic either way, so the same result bit for bit.
     func forward(_ image: UnsafePointer<Float>, workspace ws: Workspace,
                  headProbabilities: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
                  encodersInParallel: Bool = false, observer: TapObserver? = nil) {
         let pooled = ws.pooled.map(\.pointer)
         // Each encoder writes only its own arena and its own pooled vectors.
+        let handoff = CoreHandoff(tasks: 2)
         let runResNet = {
-            let out = self.resnet.forward(image, arena: ws.resnet) { stage, map, shape in
+            let out = self.resnet.forward(image, arena: ws.resnet, checkpoint: handoff.checkpoint) { stage, map, shape in
                 let head: HeadScale = stage == 3 ? .resnet28x28 : .resnet14x14
                 observer?(head, 0, map, shape)
                 globalAveragePooling2D(input: map, shape: shape, output: pooled[head.rawValue - 1])
@@ -51,7 +53,7 @@ final class CVRNetGraph: @unchecked Sendable {
             globalAveragePooling2D(input: out, shape: self.resnet.outputShape, output: pooled[0])
         }
         let runXception = {
-            let out = self.xception.forward(image, arena: ws.xception) { block, map, shape in
+            let out = self.xception.forward(image, arena: ws.xception, checkpoint: handoff.checkpoint) { block, map, shape in
                 let head: HeadScale
                 switch block {
                 case 4: head = .xception28x28
@@ -65,7 +67,11 @@ final class CVRNetGraph: @unchecked Sendable {
             globalAveragePooling2D(input: out, shape: self.xception.outputShape, output: pooled[0] + self.resnet.outputShape.channels)
         }
         if encodersInParallel && observer == nil {
-            KernelThreading.onSeparateCores(2) { $0 == 0 ? runXception() : runResNet() }
+            // Whichever encoder finishes first hands its core to the other one.
+            KernelThreading.onSeparateCores(2) { i in
+                if i == 0 { runXception() } else { runResNet() }
+                handoff.finish()
+            }
         } else {
             runResNet()
             runXception()

@@ -80,7 +80,8 @@ final class ResNet50Encoder: @unchecked Sendable {
 
     /// Runs the encoder on one 224x224x3 image; returns the buffer holding the 7x7x2048 output.
     /// `onStageOutput` is called with the stage-3 and stage-4 outputs (heads 3 and 2).
-    func forward(_ image: UnsafePointer<Float>, arena ws: Arena,
+    /// `checkpoint` runs before every block (see `CoreHandoff`).
+    func forward(_ image: UnsafePointer<Float>, arena ws: Arena, checkpoint: () -> Void = {},
                  onStageOutput: (_ stage: Int, _ map: UnsafePointer<Float>, _ shape: FeatureMapShape) -> Void) -> UnsafeMutablePointer<Float> {
         let stemOut = stem.outputShape(for: inputShape)
         stem.forward(input: image, inputShape: inputShape, output: ws.buffer(0), scratch: ws.scratch.pointer, activation: .relu)
@@ -90,6 +91,7 @@ final class ResNet50Encoder: @unchecked Sendable {
         let t1 = ws.buffer(2), t2 = ws.buffer(3)
         let stage3 = Self.lastBlockIndex(ofStage: 3), stage4 = Self.lastBlockIndex(ofStage: 4)
         for (i, b) in blocks.enumerated() {
+            checkpoint()
             let mid = b.reduce.outputShape(for: b.inputShape)
             b.reduce.forward(input: x, inputShape: b.inputShape, output: t1, scratch: ws.scratch.pointer, activation: .relu)
             b.spatial.forward(input: t1, inputShape: mid, output: t2, scratch: ws.scratch.pointer, activation: .relu)

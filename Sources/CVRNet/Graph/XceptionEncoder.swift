@@ -116,24 +116,28 @@ final class XceptionEncoder: @unchecked Sendable {
     /// Runs the encoder; returns the buffer holding the 7x7x2048 output. `onTap` receives every
     /// down-sampling block's second SepConv-BN map (blocks 2, 3, 4, 13) with its block number;
     /// CVR-Net's heads use blocks 4 and 13.
-    func forward(_ image: UnsafePointer<Float>, arena ws: Arena,
+    /// `checkpoint` runs before every block (see `CoreHandoff`).
+    func forward(_ image: UnsafePointer<Float>, arena ws: Arena, checkpoint: () -> Void = {},
                  onTap: (_ block: Int, _ map: UnsafePointer<Float>, _ shape: FeatureMapShape) -> Void) -> UnsafeMutablePointer<Float> {
         let s1 = conv1.outputShape(for: inputShape)
         conv1.forward(input: image, inputShape: inputShape, output: ws.buffer(0), scratch: ws.scratch.pointer, activation: .relu)
         conv2.forward(input: ws.buffer(0), inputShape: s1, output: ws.buffer(1), scratch: ws.scratch.pointer, activation: .relu)
         var x = ws.buffer(1), y = ws.buffer(0)
         for b in entry {
+            checkpoint()
             run(b, x: x, out: y, ws: ws) { map, shape in onTap(b.number, map, shape) }
             swap(&x, &y)
         }
         let t = ws.buffer(2), u = ws.buffer(3), dw = ws.scratch.pointer
         for m in middle {
+            checkpoint()
             // x + BN(SepConv(ReLU(BN(SepConv(ReLU(BN(SepConv(ReLU(x))))))))), the residual added in place.
             m.convs[0].forward(input: x, shape: middleShape, reluInput: true, depthwiseOutput: dw, output: t, activation: .relu)
             m.convs[1].forward(input: t, shape: middleShape, reluInput: false, depthwiseOutput: dw, output: u, activation: .relu)
             m.convs[2].forward(input: u, shape: middleShape, reluInput: false, depthwiseOutput: dw, output: x,
                                activation: .identity, accumulate: true)
         }
+        checkpoint()
         run(exit, x: x, out: y, ws: ws) { map, shape in onTap(13, map, shape) }
         swap(&x, &y)
         let s = FeatureMapShape(height: outputShape.height, width: outputShape.width, channels: 1024)

@@ -1,0 +1,32 @@
+@testable import CVRNet
+import CVRNetKernels
+import Foundation
+import ImageInput
+import TestSupport
+import Testing
+
+/// Every way of running one image (layers split across cores, encoders on separate cores with
+/// hand-over, fully serial) performs the same arithmetic, so gives bit-identical results.
+struct ExecutionModeTests {
+    @Test func executionModesAreBitIdentical() throws {
+        let url = RepositoryPaths.weights.appendingPathComponent(RepositoryPaths.referenceWeightsFiles[0])
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw GeneratedFileMissing(message: RepositoryPaths.missingGeneratedFile(url))
+        }
+        let model = try CVRNetModel(weightsPath: url.path)
+        let image = try KerasImageLoader().load(path: RepositoryPaths.sampleImages.appendingPathComponent("png-rgb8-333x287.png").path)
+        let modes: [(String, () -> Prediction)] = [
+            ("layers split", { image.pixels.withUnsafeBufferPointer { model.run($0.baseAddress!, observer: nil, encodersInParallel: false) } }),
+            ("encoders in parallel", { image.pixels.withUnsafeBufferPointer { model.run($0.baseAddress!, observer: nil, encodersInParallel: true) } }),
+            ("serial", { KernelThreading.serially { image.pixels.withUnsafeBufferPointer { model.run($0.baseAddress!, observer: nil, encodersInParallel: false) } } }),
+        ]
+        let reference = modes[0].1()
+        for (name, run) in modes.dropFirst() {
+            let p = run()
+            #expect(p.probabilities.map(\.bitPattern) == reference.probabilities.map(\.bitPattern), "\(name)")
+            #expect(p.heads.map { $0.probabilities.map(\.bitPattern) } == reference.heads.map { $0.probabilities.map(\.bitPattern) }, "\(name)")
+        }
+        let batch = try model.predict(batch: [image.pixels, image.pixels, image.pixels])
+        for p in batch { #expect(p.probabilities.map(\.bitPattern) == reference.probabilities.map(\.bitPattern), "batch") }
+    }
+}
