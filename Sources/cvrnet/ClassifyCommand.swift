@@ -23,7 +23,7 @@ struct ClassifyCommand: ParsableCommand {
           fused_7x7 NCP=... NOR=...   (ResNet50+Xception 7x7)
           resnet_14x14 ...  resnet_28x28 ...  xception_28x28 ...  xception_14x14 ...
         With --json, one JSON object per line instead:
-          {"file": ..., "label": ..., "probability": ..., "probabilities": {"NCP": ..., "NOR": ...}}
+          {"file": ..., "label": ..., "probability": ..., "probabilities": {"NCP": ...}}
         plus "heads": {"fused_7x7": {...}, ...} with --scales; an image that fails gives \
         {"file": ..., "error": ...}. JSON numbers are the shortest decimal that reads back as \
         the same float32.
