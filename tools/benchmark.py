@@ -1,0 +1,724 @@
+"""CVR-Net inference benchmark: cvrnet (release build) against Keras/TensorFlow, ONNX Runtime
+and OpenVINO on the same weights, the same inputs and the same machine.
+
+Run it through tools/benchmark.sh (which installs the peers, builds cvrnet-benchmark and
+cvrnet, then calls this file). Run by hand from the repository root:
+
+    .venv/bin/python tools/benchmark.py [--runs 10] [--warmup 3] [--batch 1,8]
+        [--engines cvrnet,tensorflow,onnxruntime,openvino] [--classify-runs 5]
+        [--weights weights/reference-2class-keras231-weights.hdf5]
+        [--bench-bin .build-bench/release/cvrnet-benchmark] [--cvrnet-bin .build-bench/release/cvrnet]
+        [--results weights/benchmark-results.json]
+
+What one run does, each engine in its own process (so its peak RSS is its own):
+  1. inputs: the 4 sample PNGs below through Keras load_img + img_to_array, written as one
+     N x 224 x 224 x 3 float32 file that every engine reads (the same floats everywhere);
+  2. ONNX: the Keras model converted once with tf2onnx (cached next to the weights as
+     <weights stem>.opset<N>.onnx, remade when the weights, tools/cvrnet_model.py, the
+     opset, the tf2onnx version or CONVERSION_VERSION below change);
+  3. each engine: load, warm-up calls, timed calls at every batch size (batches cycle through
+     the 4 inputs), then the 4 inputs' probabilities, then its peak RSS (ru_maxrss / VmHWM);
+  4. end to end: `cvrnet classify IMAGE` against a Python script doing the same with Keras
+     (start python, import tf_keras, build + load the model, load_img, predict, print),
+     wall time from process start to exit;
+  5. agreement: max |difference| of the final probabilities of each engine vs Keras.
+Prints the tables and writes everything as JSON (--results).
+
+Internal modes (used by the orchestrator, each in a fresh process):
+    --make-inputs OUT.f32 IMAGE...       Keras's input tensors of the images
+    --convert --onnx OUT.onnx            tf2onnx conversion of the Keras model
+    --engine tensorflow|onnxruntime|openvino --inputs F.f32 --out R.json
+    --keras-classify IMAGE               the Keras end-to-end script
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+TOOLS = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(TOOLS)
+DEFAULT_WEIGHTS = "weights/reference-2class-keras231-weights.hdf5"
+SAMPLE_DIR = "Tests/Fixtures/sample-images"
+# Four fixed sample images: RGB resized, gray exactly 224x224, palette, RGBA.
+SAMPLE_IMAGES = ["png-rgb8-333x287.png", "png-gray8-224x224.png", "png-palette-240x250.png",
+                 "png-rgba8-256x320.png"]
+CLASSIFY_IMAGE = "png-rgb8-333x287.png"
+GFLOP_PER_IMAGE = 16.8
+IMAGE_SHAPE = (224, 224, 3)
+DEFAULT_OPSET = 17
+# Bump when mode_convert changes what it writes: cached ONNX files are then converted again.
+CONVERSION_VERSION = "1"
+TOLERANCE = 1e-4
+ENGINES = ("cvrnet", "tensorflow", "onnxruntime", "openvino")
+PEERS = ("tensorflow", "onnxruntime", "openvino")
+TITLES = {"cvrnet": "cvrnet", "tensorflow": "Keras/TensorFlow", "onnxruntime": "ONNX Runtime",
+          "openvino": "OpenVINO f32"}
+# The issue's targets: ours / peer at most this (per image, median).
+TARGETS = {"tensorflow": 0.8, "onnxruntime": 0.7}
+CLASSIFY_TARGET = 0.1
+RSS_TARGET = 1.5  # x weights file size
+
+_quiet_env = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover
+        return os.cpu_count() or 1
+
+
+def peak_rss_mib():
+    """Peak resident set of this process: VmHWM, else ru_maxrss (KiB on Linux)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def loadavg():
+    try:
+        return [float(x) for x in open("/proc/loadavg").read().split()[:3]]
+    except OSError:
+        return None
+
+
+def stats(values):
+    import numpy as np
+    a = np.asarray(values, dtype=np.float64)
+    return {"median": float(np.median(a)), "min": float(a.min()), "max": float(a.max()),
+            "p25": float(np.percentile(a, 25)), "p75": float(np.percentile(a, 75)),
+            "mean": float(a.mean()), "samples": [float(v) for v in a]}
+
+
+def read_inputs(path):
+    import numpy as np
+    x = np.fromfile(path, dtype="<f4")
+    n = x.size // (224 * 224 * 3)
+    assert n * 224 * 224 * 3 == x.size, "bad inputs file %s" % path
+    return np.ascontiguousarray(x.reshape((n,) + IMAGE_SHAPE))
+
+
+def model_spec(weights):
+    """(classes, naming) of a CVR-Net weights file, from its layer names and the units of
+    head 1's final Dense layer."""
+    import h5py
+    with h5py.File(weights, "r") as f:
+        g = f["model_weights"] if "model_weights" in f else f
+        names = [n.decode() if isinstance(n, bytes) else n for n in g.attrs["layer_names"]]
+        naming = "keras231" if "concatenate_1" in names else "tfkeras"
+        final = "dense_3" if naming == "keras231" else "dense_2"
+        kernels = []
+        g[final].visit(lambda k: kernels.append(k) if k.endswith("kernel:0") else None)
+        classes = int(g[final][kernels[0]].shape[-1])
+    return classes, naming
+
+
+def build_keras(weights):
+    sys.path.insert(0, TOOLS)
+    import cvrnet_model as cm
+    classes, naming = model_spec(weights)
+    model = cm.build_cvrnet(classes, naming)
+    model.load_weights(weights)
+    return model, classes, naming
+
+
+def time_calls(fn, x, warmup, runs):
+    for _ in range(warmup):
+        fn(x)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn(x)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def batch_of(inputs, b):
+    import numpy as np
+    idx = [i % len(inputs) for i in range(b)]
+    return np.ascontiguousarray(inputs[idx])
+
+
+# --------------------------------------------------------------------------------------------
+# Worker modes (each runs in its own process)
+# --------------------------------------------------------------------------------------------
+
+def mode_make_inputs(out, images):
+    import numpy as np
+    sys.path.insert(0, TOOLS)
+    import cvrnet_model as cm
+    x = np.stack([cm.load_keras_input(p) for p in images]).astype("<f4")
+    x.tofile(out)
+    print(json.dumps({"images": images, "shape": list(x.shape)}))
+
+
+def onnx_metadata(weights, opset):
+    """What a cached ONNX file must record to be reused."""
+    st = os.stat(weights)
+    import tf2onnx
+    return {"cvrnet_source_weights": os.path.abspath(weights),
+            "cvrnet_source_size": str(st.st_size),
+            "cvrnet_source_mtime_ns": str(st.st_mtime_ns),
+            "cvrnet_opset": str(opset),
+            "cvrnet_tf2onnx": tf2onnx.__version__,
+            "cvrnet_conversion": CONVERSION_VERSION}
+
+
+def mode_convert(weights, onnx_path, opset):
+    """tf2onnx.convert.from_keras of the tf_keras model, dynamic batch, input 'input'.
+    Skipped when the cached file's metadata matches and it is newer than the model code."""
+    import onnx
+    want = onnx_metadata(weights, opset)
+    model_code = os.path.getmtime(os.path.join(TOOLS, "cvrnet_model.py"))
+    if os.path.exists(onnx_path) and os.path.getmtime(onnx_path) > model_code:
+        try:
+            m = onnx.load(onnx_path, load_external_data=False)
+            have = {p.key: p.value for p in m.metadata_props}
+            if all(have.get(k) == v for k, v in want.items()):
+                print(json.dumps({"onnx": onnx_path, "cached": True, "opset": opset}))
+                return
+        except Exception as e:  # corrupt or partial file: convert again
+            print("cached ONNX unreadable (%s); converting again" % e, file=sys.stderr)
+    os.environ.update(_quiet_env)
+    import tensorflow as tf
+    import tf2onnx
+    t0 = time.perf_counter()
+    model, _, _ = build_keras(weights)
+    spec = (tf.TensorSpec((None,) + IMAGE_SHAPE, tf.float32, name="input"),)
+    proto, _ = tf2onnx.convert.from_keras(model, input_signature=spec, opset=opset)
+    for k, v in want.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = k, v
+    tmp = onnx_path + ".tmp"
+    onnx.save(proto, tmp)
+    os.replace(tmp, onnx_path)
+    print(json.dumps({"onnx": onnx_path, "cached": False, "opset": opset,
+                      "seconds": time.perf_counter() - t0}))
+
+
+def mode_engine(a):
+    import numpy as np
+    n_cores = cores()
+    inputs = read_inputs(a.inputs)
+    result = {"engine": a.engine, "cores": n_cores, "loadavg_start": loadavg(),
+              "gflop_per_image": GFLOP_PER_IMAGE}
+    t0 = time.perf_counter()
+
+    if a.engine == "tensorflow":
+        os.environ.update(_quiet_env)
+        import tensorflow as tf
+        tf.config.threading.set_intra_op_parallelism_threads(n_cores)
+        tf.config.threading.set_inter_op_parallelism_threads(n_cores)
+        model, classes, naming = build_keras(a.weights)
+        infer = tf.function(lambda t: model(t, training=False))
+        import tf_keras
+        result["version"] = "tensorflow %s, tf-keras %s" % (tf.__version__, tf_keras.__version__)
+        result["settings"] = {"intra_op_threads": n_cores, "inter_op_threads": n_cores,
+                              "call": "tf.function(model(x, training=False))", "xla": False}
+
+        def prepare(x):
+            return tf.constant(x)
+
+        def run(x):
+            return infer(x).numpy()
+
+    elif a.engine == "onnxruntime":
+        import onnxruntime as ort
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = n_cores
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        sess = ort.InferenceSession(a.onnx, sess_options=so, providers=["CPUExecutionProvider"])
+        name = sess.get_inputs()[0].name
+        result["version"] = "onnxruntime %s" % ort.__version__
+        result["settings"] = {"provider": sess.get_providers()[0], "intra_op_threads": n_cores,
+                              "graph_optimization": "ORT_ENABLE_ALL", "execution_mode": "sequential"}
+
+        def prepare(x):
+            return x
+
+        def run(x):
+            return sess.run(None, {name: x})[0]
+
+    elif a.engine == "openvino":
+        import openvino as ov
+        core = ov.Core()
+        config = {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY",
+                  "INFERENCE_NUM_THREADS": n_cores}
+        # The ONNX file's dynamic batch dimension is kept (one compilation for every batch
+        # size, as ONNX Runtime runs it). A static-shape f32 compilation is no faster at
+        # batch 1 here, and OpenVINO 2026.3/2026.4 crash (SIGSEGV in compile_model) compiling
+        # this model f32 with a static batch of 4 or 8 on this CPU.
+        compiled = core.compile_model(core.read_model(a.onnx), "CPU", config)
+        got = str(compiled.get_property("INFERENCE_PRECISION_HINT"))
+        if "f32" not in got and "float32" not in got:
+            raise SystemExit("OpenVINO compiled with inference precision %s, not f32" % got)
+        request = compiled.create_infer_request()
+        result["version"] = "openvino %s" % ov.get_version()
+        result["settings"] = {
+            "device": core.get_property("CPU", "FULL_DEVICE_NAME"),
+            "inference_precision": got,
+            "default_inference_precision": str(core.get_property("CPU", "INFERENCE_PRECISION_HINT")),
+            "inference_num_threads": int(compiled.get_property("INFERENCE_NUM_THREADS")),
+            "performance_hint": str(compiled.get_property("PERFORMANCE_HINT")),
+            "num_streams": str(compiled.get_property("NUM_STREAMS")),
+            "shapes": "dynamic batch (as converted)"}
+
+        def prepare(x):
+            return x
+
+        def run(x):
+            request.infer({0: x})
+            return request.get_output_tensor(0).data.copy()
+    else:
+        raise SystemExit("unknown engine %s" % a.engine)
+
+    result["load_ms"] = (time.perf_counter() - t0) * 1e3
+    first = prepare(inputs[:1])
+    t1 = time.perf_counter()
+    run(first)
+    result["first_prediction_ms"] = (time.perf_counter() - t1) * 1e3
+
+    result["batches"] = []
+    for b in a.batch:
+        x = prepare(batch_of(inputs, b))
+        times = time_calls(run, x, a.warmup, a.runs)
+        per_image = stats([t * 1e3 / b for t in times])
+        result["batches"].append({
+            "batch": b, "runs": a.runs, "warmup": a.warmup, "ms_per_image": per_image,
+            "ms_per_batch": stats([t * 1e3 for t in times]),
+            "gflops_median": GFLOP_PER_IMAGE / (per_image["median"] / 1e3)})
+
+    xs = prepare(inputs)
+    result["outputs"] = [[float(v) for v in row] for row in np.asarray(run(xs))]
+    result["loadavg_end"] = loadavg()
+    result["peak_rss_mib"] = peak_rss_mib()
+    with open(a.out, "w") as f:
+        json.dump(result, f, indent=1)
+
+
+def mode_keras_classify(weights, image):
+    """The Keras end-to-end script: what a user of the notebook would run for one image."""
+    os.environ.update(_quiet_env)
+    sys.path.insert(0, TOOLS)
+    import cvrnet_model as cm  # imports tensorflow and tf_keras
+    classes, naming = model_spec(weights)
+    model = cm.build_cvrnet(classes, naming)
+    model.load_weights(weights)
+    x = cm.load_keras_input(image)[None]
+    p = model.predict(x, verbose=0)[0]
+    labels = {2: ["NCP", "NOR"], 3: ["CPN", "NCP", "NOR"], 4: ["CPB", "CPV", "NCP", "NOR"]}.get(
+        classes, ["class%d" % i for i in range(classes)])
+    top = int(p.argmax())
+    print("%s\t%s\t%.6f\t%s" % (image, labels[top], p[top],
+                                " ".join("%s=%.6f" % (l, v) for l, v in zip(labels, p))))
+
+
+# --------------------------------------------------------------------------------------------
+# Orchestrator
+# --------------------------------------------------------------------------------------------
+
+def run_child(cmd, env=None, timeout=3600):
+    """Runs cmd to completion; returns (wall seconds, returncode, stdout, stderr, child's
+    peak RSS in MiB from wait4). Output goes through files so wait4 can reap the child."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=ROOT)
+        try:
+            _, status, usage = os.wait4(p.pid, 0)
+        except KeyboardInterrupt:
+            p.kill()
+            raise
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return (wall, p.returncode, out.read().decode(errors="replace"),
+                err.read().decode(errors="replace"), usage.ru_maxrss / 1024.0)
+
+
+def fail_text(name, rc, err):
+    tail = "\n".join(err.strip().splitlines()[-15:])
+    return "%s failed (exit %s):\n%s" % (name, rc, tail)
+
+
+def machine_info():
+    info = {"cpu": None, "cores": cores(), "logical_cpus": os.cpu_count(), "memory_gib": None,
+            "kernel": platform.release(), "python": platform.python_version()}
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        flags = ""
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("flags"):
+                flags = line
+                break
+        info["avx512"] = "avx512f" in flags
+        info["amx"] = "amx_tile" in flags
+        info["avx512_bf16"] = "avx512_bf16" in flags
+    except OSError:
+        pass
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal:"):
+                info["memory_gib"] = round(int(line.split()[1]) / 1048576, 1)
+    except OSError:
+        pass
+    info["env"] = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                                   "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    return info
+
+
+def parse_probabilities(line):
+    """The probabilities of one classify line, 'FILE<TAB>LABEL<TAB>P<TAB>A=p B=q ...'."""
+    return [float(v) for v in re.findall(r"\S+=([0-9.eE+-]+)", line.split("\t", 3)[-1])]
+
+
+def fmt_range(s):
+    return "%.1f-%.1f" % (s["min"], s["max"])
+
+
+def orchestrate(a):
+    py = sys.executable
+    me = os.path.abspath(__file__)
+    weights = a.weights
+    if not os.path.exists(os.path.join(ROOT, weights)):
+        raise SystemExit("no weights at %s: run tools/prepare.sh first" % weights)
+    weights_bytes = os.path.getsize(os.path.join(ROOT, weights))
+    engines = [e for e in a.engines.split(",") if e]
+    for e in engines:
+        if e not in ENGINES:
+            raise SystemExit("unknown engine %r (have %s)" % (e, ", ".join(ENGINES)))
+    batches = ",".join(str(b) for b in a.batch)
+    info = machine_info()
+    started = time.time()
+    report = {"machine": info, "weights": weights, "weights_bytes": weights_bytes,
+              "gflop_per_image": GFLOP_PER_IMAGE, "runs": a.runs, "warmup": a.warmup,
+              "batches": a.batch, "engines": {}, "errors": {}, "loadavg_start": loadavg(),
+              "started": time.strftime("%Y-%m-%d %H:%M:%S %z")}
+    errors = report["errors"]
+
+    def say(*args):
+        print(*args, flush=True)
+
+    env_line = " ".join("%s=%s" % (k, v if v is not None else "(unset)") for k, v in info["env"].items())
+    say("== CVR-Net inference benchmark")
+    say("CPU: %s; %d cores available (%s logical CPUs); %.1f GiB memory; Linux %s; AVX-512 %s"
+        % (info["cpu"], info["cores"], info["logical_cpus"], info["memory_gib"] or 0, info["kernel"],
+           "yes" if info.get("avx512") else "no"))
+    say("env: %s" % env_line)
+    la = report["loadavg_start"]
+    say("load average at start: %s%s" % (" ".join("%.2f" % v for v in la) if la else "?",
+                                         "  (the machine is busy: timings will be noisy)"
+                                         if la and la[0] > 0.5 else ""))
+    say("weights: %s (%.1f MiB); %d timed runs after %d warm-up, batch sizes %s; %s GFLOP per image"
+        % (weights, weights_bytes / 1048576, a.runs, a.warmup, batches, GFLOP_PER_IMAGE))
+
+    work = tempfile.mkdtemp(prefix="cvrnet-bench-")
+    try:
+        # 1. inputs
+        images = [os.path.join(SAMPLE_DIR, n) for n in SAMPLE_IMAGES]
+        inputs = os.path.join(work, "inputs.f32")
+        say("\n-- inputs: %s (Keras load_img + img_to_array)" % ", ".join(SAMPLE_IMAGES))
+        wall, rc, out, err, _ = run_child([py, me, "--make-inputs", inputs] + images)
+        if rc != 0:
+            raise SystemExit(fail_text("making the inputs", rc, err))
+        report["inputs"] = SAMPLE_IMAGES
+
+        # 2. ONNX
+        onnx_path = a.onnx or os.path.splitext(weights)[0] + ".opset%d.onnx" % a.opset
+        if any(e in engines for e in ("onnxruntime", "openvino")):
+            say("-- ONNX: %s (tf2onnx from_keras, opset %d)" % (onnx_path, a.opset))
+            wall, rc, out, err, _ = run_child([py, me, "--convert", "--weights", weights,
+                                               "--onnx", onnx_path, "--opset", str(a.opset)])
+            if rc != 0:
+                errors["onnx"] = fail_text("tf2onnx conversion", rc, err)
+                say(errors["onnx"])
+                engines = [e for e in engines if e not in ("onnxruntime", "openvino")]
+            else:
+                conv = json.loads(out.strip().splitlines()[-1])
+                report["onnx"] = conv
+                say("   %s" % ("cached" if conv["cached"] else "converted in %.0f s" % conv["seconds"]))
+
+        # 3. engines
+        common = ["--batch", batches, "--runs", str(a.runs), "--warmup", str(a.warmup)]
+        for e in engines:
+            say("-- %s ..." % TITLES[e])
+            if e == "cvrnet":
+                cmd = [a.bench_bin, "--weights", weights, "--inputs", inputs, "--json"] + common
+                wall, rc, out, err, child_rss = run_child(cmd)
+                if rc != 0:
+                    errors[e] = fail_text("cvrnet-benchmark", rc, err)
+                    say(errors[e])
+                    continue
+                r = json.loads(out)
+                res = {"engine": e, "version": "cvrnet (release build)", "load_ms": r["loadMs"],
+                       "first_prediction_ms": r["firstPredictionMs"], "peak_rss_mib": r["peakRssMiB"],
+                       "process_peak_rss_mib": child_rss, "outputs": [o["probabilities"] for o in r["outputs"]],
+                       "openblas": "%s (%s)" % (r["openblasCore"], r["openblasConfig"]),
+                       "sgemm": r.get("sgemm"), "batches": [
+                           {"batch": b["batch"], "runs": b["runs"], "warmup": b["warmup"],
+                            "ms_per_image": {k: v for k, v in b["msPerImage"].items()},
+                            "ms_per_batch": {k: v for k, v in b["msPerBatch"].items()},
+                            "gflops_median": b["gflopsMedian"]} for b in r["batches"]]}
+            else:
+                rpath = os.path.join(work, e + ".json")
+                cmd = [py, me, "--engine", e, "--weights", weights, "--inputs", inputs, "--onnx", onnx_path,
+                       "--out", rpath] + common
+                wall, rc, out, err, child_rss = run_child(cmd)
+                if rc != 0:
+                    errors[e] = fail_text(TITLES[e], rc, err)
+                    say(errors[e])
+                    continue
+                res = json.load(open(rpath))
+                res["process_peak_rss_mib"] = child_rss
+            res["process_wall_s"] = wall
+            report["engines"][e] = res
+            say("   %s: %s" % (res["version"], ", ".join(
+                "batch %d %.1f ms/image" % (b["batch"], b["ms_per_image"]["median"]) for b in res["batches"])))
+
+        # 4. end to end classify
+        if a.classify_runs > 0:
+            image = os.path.join(SAMPLE_DIR, CLASSIFY_IMAGE)
+            report["classify"] = {"image": image, "runs": a.classify_runs}
+            say("-- end to end: cvrnet classify vs the Keras script on %s (%d runs each after 1 warm-up)"
+                % (image, a.classify_runs))
+            runs = {
+                "cvrnet": [a.cvrnet_bin, "classify", "--weights", weights, image],
+                "keras": [py, me, "--keras-classify", image, "--weights", weights],
+            }
+            for name, cmd in runs.items():
+                if name == "cvrnet" and not os.access(a.cvrnet_bin, os.X_OK):
+                    errors["classify_cvrnet"] = "no cvrnet executable at %s" % a.cvrnet_bin
+                    say(errors["classify_cvrnet"])
+                    continue
+                walls, rss, line = [], [], None
+                for i in range(a.classify_runs + 1):
+                    env = dict(os.environ, **_quiet_env) if name == "keras" else None
+                    wall, rc, out, err, child_rss = run_child(cmd, env=env)
+                    if rc != 0:
+                        errors["classify_" + name] = fail_text(" ".join(cmd), rc, err)
+                        say(errors["classify_" + name])
+                        break
+                    lines = [l for l in out.splitlines() if l.strip()]
+                    line = lines[-1] if lines else ""
+                    if i > 0:
+                        walls.append(wall * 1e3)
+                        rss.append(child_rss)
+                else:
+                    report["classify"][name] = {"command": " ".join(cmd), "wall_ms": stats(walls),
+                                                "peak_rss_mib": max(rss), "output": line,
+                                                "probabilities": parse_probabilities(line)}
+                    say("   %s: %.0f ms median" % (name, report["classify"][name]["wall_ms"]["median"]))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    report["loadavg_end"] = loadavg()
+    report["seconds"] = time.time() - started
+    summarize(report, a)
+    if a.results:
+        os.makedirs(os.path.dirname(os.path.abspath(a.results)), exist_ok=True)
+        with open(a.results, "w") as f:
+            json.dump(report, f, indent=1)
+        print("\nresults written to %s" % a.results)
+    return 1 if report.get("agreement_failed") or errors else 0
+
+
+def summarize(report, a):
+    eng = report["engines"]
+    ours = eng.get("cvrnet")
+    wmib = report["weights_bytes"] / 1048576
+    lines = []
+    p = lines.append
+    summary = report.setdefault("summary", {})
+
+    def per_image(e, b):
+        for r in eng[e]["batches"]:
+            if r["batch"] == b:
+                return r["ms_per_image"]
+        return None
+
+    for b in report["batches"]:
+        p("")
+        p("Batch %d (ms per image; %d runs after %d warm-up)" % (b, report["runs"], report["warmup"]))
+        p("| engine | median ms/image | min-max | IQR | ours / engine | GFLOP/s | peak RSS MiB |")
+        p("|---|---:|---:|---:|---:|---:|---:|")
+        ours_s = per_image("cvrnet", b) if ours else None
+        for e in ENGINES:
+            if e not in eng:
+                continue
+            s = per_image(e, b)
+            if s is None:
+                continue
+            ratio = ours_s["median"] / s["median"] if ours_s else None
+            summary.setdefault("ratio_batch%d" % b, {})[e] = ratio
+            p("| %s | %.1f | %s | %.1f-%.1f | %s | %.1f | %.0f |" % (
+                TITLES[e], s["median"], fmt_range(s), s["p25"], s["p75"],
+                "%.2f" % ratio if ratio is not None else "-", GFLOP_PER_IMAGE / (s["median"] / 1e3),
+                eng[e]["peak_rss_mib"]))
+    if ours:
+        p("")
+        sg = ours.get("sgemm")
+        for r in ours["batches"]:
+            p("cvrnet batch %d: %.1f GFLOP/s (median; best run %.1f)%s" % (
+                r["batch"], r["gflops_median"], GFLOP_PER_IMAGE / (r["ms_per_image"]["min"] / 1e3),
+                "  = %.0f%% of the sgemm peak" % (100 * r["gflops_median"] / sg["gflopsBest"]) if sg else ""))
+        if sg:
+            p("machine sgemm peak (OpenBLAS cblas_sgemm %d^3, %d threads, best of %d): %.1f GFLOP/s (median %.1f)"
+              % (sg["size"], sg["threads"], sg["runs"], sg["gflopsBest"], sg["gflopsMedian"]))
+            summary["sgemm_peak_gflops"] = sg["gflopsBest"]
+        p("OpenBLAS: %s" % ours.get("openblas"))
+        p("load: cvrnet %.0f ms%s" % (ours["load_ms"], "".join(
+            ", %s %.0f ms" % (TITLES[e], eng[e]["load_ms"]) for e in PEERS if e in eng)))
+        p("peak RSS: cvrnet %.0f MiB = %.2f x the weights file (%.0f MiB)" % (
+            ours["peak_rss_mib"], ours["peak_rss_mib"] / wmib, wmib))
+
+    c = report.get("classify")
+    if c:
+        p("")
+        p("End to end, one image (%s), process start to exit, %d runs after 1 warm-up:" % (c["image"], c["runs"]))
+        for name, title in (("cvrnet", "cvrnet classify"), ("keras", "Keras script")):
+            if name in c:
+                s = c[name]["wall_ms"]
+                p("  %-16s %8.0f ms median (%.0f-%.0f), peak RSS %.0f MiB" % (
+                    title, s["median"], s["min"], s["max"], c[name]["peak_rss_mib"]))
+        if "cvrnet" in c and "keras" in c:
+            c["ratio"] = c["cvrnet"]["wall_ms"]["median"] / c["keras"]["wall_ms"]["median"]
+            summary["classify_ratio"] = c["ratio"]
+            p("  ratio cvrnet / Keras script: %.3f" % c["ratio"])
+
+    # Agreement
+    p("")
+    ref = eng.get("tensorflow")
+    agreement = {}
+    failed = False
+    if ref:
+        import numpy as np
+        r = np.asarray(ref["outputs"], dtype=np.float64)
+        p("Agreement with Keras on %d inputs (%s): max |difference| of the final probabilities"
+          % (len(r), ", ".join(report.get("inputs", []))))
+        for e in ENGINES:
+            if e in eng and e != "tensorflow":
+                o = np.asarray(eng[e]["outputs"], dtype=np.float64)
+                if o.shape != r.shape:
+                    d, ok = float("inf"), False
+                else:
+                    d = float(np.abs(o - r).max())
+                    ok = d <= TOLERANCE and bool((o.argmax(1) == r.argmax(1)).all())
+                agreement[e] = {"max_abs_diff": d, "ok": ok}
+                failed |= not ok
+                p("  %-16s %.2e  %s" % (TITLES[e], d, "ok" if ok else "DIFFERS (> %.0e)" % TOLERANCE))
+        if c and "cvrnet" in c and "keras" in c:
+            d = float(np.abs(np.asarray(c["cvrnet"]["probabilities"]) - np.asarray(c["keras"]["probabilities"])).max()) \
+                if len(c["cvrnet"]["probabilities"]) == len(c["keras"]["probabilities"]) else float("inf")
+            # classify prints 6 decimals: allow their rounding on top of the tolerance
+            ok = d <= TOLERANCE + 1e-6
+            agreement["classify"] = {"max_abs_diff": d, "ok": ok}
+            failed |= not ok
+            p("  %-16s %.2e  %s (printed with 6 decimals)" % ("classify output", d,
+                                                             "ok" if ok else "DIFFERS (> %.0e)" % TOLERANCE))
+    else:
+        p("Agreement: not checked (Keras/TensorFlow did not run)")
+    report["agreement"] = agreement
+    report["agreement_failed"] = failed
+
+    # Targets
+    if ours:
+        p("")
+        p("Targets (issue \"Performance\"):")
+        targets = []
+        for b in report["batches"]:
+            for e, limit in TARGETS.items():
+                ratio = summary.get("ratio_batch%d" % b, {}).get(e)
+                if ratio is not None:
+                    targets.append(("batch %d <= %.1f x %s" % (b, limit, TITLES[e]), ratio, limit))
+        for b in report["batches"]:
+            ratio = summary.get("ratio_batch%d" % b, {}).get("openvino")
+            if ratio is not None:
+                targets.append(("batch %d vs OpenVINO f32 (reported)" % b, ratio, None))
+        if "classify_ratio" in summary:
+            targets.append(("classify end to end <= %.1f x Keras script" % CLASSIFY_TARGET,
+                            summary["classify_ratio"], CLASSIFY_TARGET))
+        targets.append(("peak RSS <= %.1f x weights file" % RSS_TARGET, ours["peak_rss_mib"] / wmib, RSS_TARGET))
+        report["targets"] = []
+        for name, value, limit in targets:
+            met = None if limit is None else value <= limit
+            report["targets"].append({"target": name, "value": value, "limit": limit, "met": met})
+            p("  %-44s %6.2f  %s" % (name, value, "-" if met is None else ("met" if met else "NOT met")))
+    if report["errors"]:
+        p("")
+        p("Did not run: %s" % ", ".join(sorted(report["errors"])))
+    la0, la1 = report.get("loadavg_start"), report.get("loadavg_end")
+    if la0 and la1:
+        p("")
+        p("load average: %.2f at start, %.2f at end (1 min); total %.0f s" % (la0[0], la1[0], report["seconds"]))
+    print("\n".join(lines))
+    report["text"] = "\n".join(lines)
+
+
+def parse_batches(text):
+    try:
+        b = [int(x) for x in text.split(",") if x]
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected comma-separated integers, e.g. 1,8")
+    if not b or min(b) < 1:
+        raise argparse.ArgumentTypeError("batch sizes must be positive")
+    return b
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--weights", default=DEFAULT_WEIGHTS)
+    ap.add_argument("--batch", type=parse_batches, default=[1, 8], help="batch sizes (default 1,8)")
+    ap.add_argument("--runs", type=int, default=10, help="timed calls per batch size (default 10)")
+    ap.add_argument("--warmup", type=int, default=3, help="untimed calls before them (default 3)")
+    ap.add_argument("--engines", default=",".join(ENGINES), help="default: all of %s" % ",".join(ENGINES))
+    ap.add_argument("--classify-runs", type=int, default=5,
+                    help="timed end-to-end runs of each classify command (0 skips; default 5)")
+    ap.add_argument("--opset", type=int, default=DEFAULT_OPSET)
+    ap.add_argument("--onnx", help="ONNX file (default: <weights stem>.opset<N>.onnx next to the weights)")
+    ap.add_argument("--bench-bin", default=".build-bench/release/cvrnet-benchmark")
+    ap.add_argument("--cvrnet-bin", default=".build-bench/release/cvrnet")
+    ap.add_argument("--results", default="weights/benchmark-results.json", help="JSON results ('' to skip)")
+    # internal modes
+    ap.add_argument("--engine", choices=PEERS, help=argparse.SUPPRESS)
+    ap.add_argument("--inputs", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    ap.add_argument("--make-inputs", nargs="+", metavar=("OUT", "IMAGE"), help=argparse.SUPPRESS)
+    ap.add_argument("--convert", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--keras-classify", metavar="IMAGE", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.runs < 1 or a.warmup < 0:
+        ap.error("--runs must be >= 1 and --warmup >= 0")
+
+    os.chdir(ROOT)
+    if a.make_inputs:
+        return mode_make_inputs(a.make_inputs[0], a.make_inputs[1:])
+    if a.convert:
+        return mode_convert(a.weights, a.onnx, a.opset)
+    if a.keras_classify:
+        return mode_keras_classify(a.weights, a.keras_classify)
+    if a.engine:
+        return mode_engine(a)
+    return orchestrate(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
