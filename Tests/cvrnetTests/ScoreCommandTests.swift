@@ -36,6 +36,15 @@ struct ScoreCommandTests {
         return (root, expected)
     }
 
+    static func fnv1a64(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+
     /// The original sample image a path in the tree is a copy of.
     static func original(of relativePath: String) -> String {
         switch relativePath {
@@ -162,6 +171,12 @@ struct ScoreCommandTests {
         }
         #expect(seen.sorted() == reference.paths.sorted())
         #expect(Set(seen).count == seen.count, "no file in two shards")
+        // The documented rule: FNV-1a-64 of the relative path (UTF-8) mod N == K - 1.
+        for path in lines.compactMap({ line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["file"] as? String
+        }) {
+            #expect(Self.fnv1a64(path) % 3 == 0, "\(path) is in shard 1/3")
+        }
         #expect(lines.count > 0 && lines.count < reference.paths.count, "shard 1 holds some files, not all")
     }
 
