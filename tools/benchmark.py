@@ -460,6 +460,7 @@ def orchestrate(a):
         common = ["--batch", batches, "--runs", str(a.runs), "--warmup", str(a.warmup)]
         for e in engines:
             say("-- %s ..." % TITLES[e])
+            load_before = loadavg()
             if e == "cvrnet":
                 cmd = [a.bench_bin, "--weights", weights, "--inputs", inputs, "--json"] + common
                 wall, rc, out, err, child_rss = run_child(cmd)
@@ -489,6 +490,7 @@ def orchestrate(a):
                 res = json.load(open(rpath))
                 res["process_peak_rss_mib"] = child_rss
             res["process_wall_s"] = wall
+            res["loadavg_before"] = load_before
             report["engines"][e] = res
             say("   %s: %s" % (res["version"], ", ".join(
                 "batch %d %.1f ms/image" % (b["batch"], b["ms_per_image"]["median"]) for b in res["batches"])))
@@ -557,8 +559,8 @@ def summarize(report, a):
     for b in report["batches"]:
         p("")
         p("Batch %d (ms per image; %d runs after %d warm-up)" % (b, report["runs"], report["warmup"]))
-        p("| engine | median ms/image | min-max | IQR | ours / engine | GFLOP/s | peak RSS MiB |")
-        p("|---|---:|---:|---:|---:|---:|---:|")
+        p("| engine | median ms/image | min-max | IQR | ours / engine | GFLOP/s | peak RSS MiB | load |")
+        p("|---|---:|---:|---:|---:|---:|---:|---:|")
         ours_s = per_image("cvrnet", b) if ours else None
         for e in ENGINES:
             if e not in eng:
@@ -568,10 +570,15 @@ def summarize(report, a):
                 continue
             ratio = ours_s["median"] / s["median"] if ours_s else None
             summary.setdefault("ratio_batch%d" % b, {})[e] = ratio
-            p("| %s | %.1f | %s | %.1f-%.1f | %s | %.1f | %.0f |" % (
+            la = eng[e].get("loadavg_before")
+            p("| %s | %.1f | %s | %.1f-%.1f | %s | %.1f | %.0f | %s |" % (
                 TITLES[e], s["median"], fmt_range(s), s["p25"], s["p75"],
                 "%.2f" % ratio if ratio is not None else "-", GFLOP_PER_IMAGE / (s["median"] / 1e3),
-                eng[e]["peak_rss_mib"]))
+                eng[e]["peak_rss_mib"], "%.1f" % la[0] if la else "?"))
+    p("")
+    p("(ms per image = call time / batch size; ratio = cvrnet median / engine median, below 1 means "
+      "cvrnet is faster; GFLOP/s at %.1f GFLOP per image; load = 1-minute load average when the "
+      "engine started)" % GFLOP_PER_IMAGE)
     if ours:
         p("")
         sg = ours.get("sgemm")
