@@ -473,7 +473,8 @@ def orchestrate(a):
                        "first_prediction_ms": r["firstPredictionMs"], "peak_rss_mib": r["peakRssMiB"],
                        "process_peak_rss_mib": child_rss, "outputs": [o["probabilities"] for o in r["outputs"]],
                        "openblas": "%s (%s)" % (r["openblasCore"], r["openblasConfig"]),
-                       "sgemm": r.get("sgemm"), "batches": [
+                       "sgemm": r.get("sgemm"), "sgemmOneThread": r.get("sgemmOneThread"),
+                       "cores": r["cores"], "batches": [
                            {"batch": b["batch"], "runs": b["runs"], "warmup": b["warmup"],
                             "ms_per_image": {k: v for k, v in b["msPerImage"].items()},
                             "ms_per_batch": {k: v for k, v in b["msPerBatch"].items()},
@@ -590,6 +591,13 @@ def summarize(report, a):
             p("machine sgemm peak (OpenBLAS cblas_sgemm %d^3, %d threads, best of %d): %.1f GFLOP/s (median %.1f)"
               % (sg["size"], sg["threads"], sg["runs"], sg["gflopsBest"], sg["gflopsMedian"]))
             summary["sgemm_peak_gflops"] = sg["gflopsBest"]
+        one = ours.get("sgemmOneThread")
+        if one:
+            ceiling = one["gflopsBest"] * ours.get("cores", report["machine"]["cores"])
+            p("  one thread: %.1f GFLOP/s, x %d cores = %.1f (idle-machine ceiling; cvrnet batch 1 at %.0f%% of it)"
+              % (one["gflopsBest"], report["machine"]["cores"], ceiling,
+                 100 * ours["batches"][0]["gflops_median"] / ceiling))
+            summary["sgemm_one_thread_gflops"] = one["gflopsBest"]
         p("OpenBLAS: %s" % ours.get("openblas"))
         p("load: cvrnet %.0f ms%s" % (ours["load_ms"], "".join(
             ", %s %.0f ms" % (TITLES[e], eng[e]["load_ms"]) for e in PEERS if e in eng)))

@@ -38,8 +38,8 @@ struct Options {
       load time, then for each batch size B: W untimed warm-up calls and N timed calls of
       predict(batch:) with B inputs; reports milliseconds per image (median, min, max, IQR) and
       GFLOP/s at \(gflopPerImage) GFLOP per image. Then the peak resident memory (VmHWM) of
-      this process so far, then the best of several M=N=K cblas_sgemm calls on all cores
-      (the machine's single-precision peak as OpenBLAS reaches it).
+      this process so far, then the best of several M=N=K cblas_sgemm calls on one thread and
+      on all cores (the machine's single-precision peak as OpenBLAS reaches it).
 
       --weights PATH     Keras HDF5 weights (default weights/reference-2class-keras231-weights.hdf5)
       --batch LIST       comma-separated batch sizes (default 1,8)
@@ -229,13 +229,16 @@ struct Report: Codable {
     let batches: [BatchResult]
     let peakRssMiB: Double
     let peakRssSource: String
+    /// cblas_sgemm on all cores: the machine's peak as measured now.
     let sgemm: SgemmResult?
+    /// The same on one thread: times the core count, the all-core ceiling of an idle machine
+    /// (on a busy machine the all-core figure drops far more than the one-thread one).
+    let sgemmOneThread: SgemmResult?
     let inputsFile: String?
     let outputs: [InputOutput]?
 }
 
-func measureSgemm(size n: Int, runs: Int) -> SgemmResult {
-    let threads = ProcessInfo.processInfo.activeProcessorCount
+func measureSgemm(size n: Int, runs: Int, threads: Int) -> SgemmResult {
     openblas_set_num_threads(Int32(threads))
     var a = [Float](repeating: 0, count: n * n)
     var b = [Float](repeating: 0, count: n * n)
@@ -319,7 +322,9 @@ func run(_ o: Options) throws -> Report {
     let hwm = procStatusMiB("VmHWM")
     let peak = hwm ?? ruMaxRSSMiB()
 
-    let sgemm = o.sgemm ? measureSgemm(size: o.sgemmSize, runs: o.sgemmRuns) : nil
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let sgemmOne = o.sgemm ? measureSgemm(size: o.sgemmSize, runs: o.sgemmRuns, threads: 1) : nil
+    let sgemm = o.sgemm ? measureSgemm(size: o.sgemmSize, runs: o.sgemmRuns, threads: cores) : nil
 
     var env: [String: String] = [:]
     for key in ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"] {
@@ -332,7 +337,7 @@ func run(_ o: Options) throws -> Report {
                   openblasThreads: Int(openblas_get_num_threads()), environment: env,
                   gflopPerImage: gflopPerImage, loadMs: loadMs, firstPredictionMs: firstMs, rssAfterLoadMiB: rssAfterLoad,
                   batches: batchResults, peakRssMiB: peak, peakRssSource: hwm != nil ? "VmHWM" : "ru_maxrss",
-                  sgemm: sgemm, inputsFile: o.inputs, outputs: outputs)
+                  sgemm: sgemm, sgemmOneThread: sgemmOne, inputsFile: o.inputs, outputs: outputs)
 }
 
 func printText(_ r: Report) {
@@ -350,6 +355,9 @@ func printText(_ r: Report) {
     if let g = r.sgemm {
         print("sgemm \(g.size)^3 on \(g.threads) threads: best \(fmt(g.bestMs, 2)) ms = \(fmt(g.gflopsBest)) GFLOP/s "
               + "(median \(fmt(g.gflopsMedian)))")
+        if let one = r.sgemmOneThread {
+            print("sgemm \(one.size)^3 on 1 thread: best \(fmt(one.gflopsBest)) GFLOP/s; x \(r.cores) cores = \(fmt(one.gflopsBest * Double(r.cores)))")
+        }
         for b in r.batches {
             print("  batch \(b.batch): \(fmt(100 * b.gflopsMedian / g.gflopsBest))% of the sgemm peak")
         }
