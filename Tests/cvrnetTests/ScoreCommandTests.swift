@@ -12,9 +12,10 @@ struct ScoreCommandTests {
     /// A copy of the sample images plus: a corrupt PNG, a nested sub-folder with an image whose
     /// name needs CSV quoting and an upper-case extension, a symlink loop, a hidden file and a
     /// file that is not an image. Returns the directory and the relative paths score must list.
-    static func makeSampleTree() throws -> (URL, [String]) {
+    static func makeSampleTree(at fixedRoot: URL? = nil) throws -> (URL, [String]) {
         let fm = FileManager.default
-        let root = try Files.temporaryDirectory("cvrnet-score")
+        let root = try fixedRoot ?? Files.temporaryDirectory("cvrnet-score")
+        try fm.createDirectory(at: root, withIntermediateDirectories: true)
         var expected: [String] = []
         for name in try Files.sampleImageNames() {
             try fm.copyItem(atPath: Files.sampleImage(name), toPath: root.appendingPathComponent(name).path)
@@ -65,7 +66,16 @@ struct ScoreCommandTests {
 
     static let reference: Result<Reference, Error> = Result {
         let weights = try Files.referenceWeights()
-        let (root, paths) = try makeSampleTree()
+        // Nothing runs after the last test to remove this tree, so it is named after the
+        // process and trees left by test processes that have ended are removed here.
+        let tmp = FileManager.default.temporaryDirectory
+        let prefix = "cvrnet-cli-reference-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? [] where name.hasPrefix(prefix) {
+            if let pid = Int32(name.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH {
+                try? FileManager.default.removeItem(at: tmp.appendingPathComponent(name))
+            }
+        }
+        let (root, paths) = try makeSampleTree(at: tmp.appendingPathComponent(prefix + String(getpid())))
         let result = try CLI.run(["score", "--weights", weights, "--scales", root.path])
         let records = CSVTable.parse(result.stdout)
         let header = records.first ?? []
