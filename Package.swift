@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "CVRNet", dependencies: ["CVRNetKernels", "KerasFormat", "ImageInput"]),
         // The command-line tool.
         .executableTarget(name: "cvrnet", dependencies: [
-            "CVRNet", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "CVRNet", "ImageInput", "KerasFormat", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Times this engine for tools/benchmark.py, which runs the peers in the same session.
         .executableTarget(name: "cvrnet-benchmark", dependencies: ["CVRNet", "COpenBLAS"]),
