@@ -4,11 +4,12 @@
 #
 # Tests run on an optimised build: the end-to-end parity tests push every sample image through
 # CVR-Net (16.8 GFLOP each) for four weights files, which takes minutes unoptimised.
-# `-enable-testing` lets the tests reach internal API (tapped feature maps) in that build.
+# `-enable-testing` lets the tests reach internal API (tapped feature maps) in that build; it
+# has its own build folder so it does not rebuild the release `cvrnet` of tools/setup.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install_system_packages.sh
 tools/prepare.sh
-flags=(-c release -Xswiftc -enable-testing)
+flags=(-c release -Xswiftc -enable-testing --scratch-path .build-test)
 swift build "${flags[@]}" --build-tests
 swift test "${flags[@]}" --skip-build "$@"
