@@ -5,7 +5,7 @@ Run it through tools/benchmark.sh (which installs the peers, builds cvrnet-bench
 cvrnet, then calls this file). Run by hand from the repository root:
 
     .venv/bin/python tools/benchmark.py [--runs 10] [--warmup 3] [--batch 1,8]
-        [--engines cvrnet,tensorflow,onnxruntime,openvino] [--classify-runs 5]
+        [--engines cvrnet,tensorflow,onnxruntime,openvino] [--rounds 1] [--classify-runs 5]
         [--weights weights/reference-2class-keras231-weights.hdf5]
         [--bench-bin .build-bench/release/cvrnet-benchmark] [--cvrnet-bin .build-bench/release/cvrnet]
         [--results weights/benchmark-results.json]
@@ -394,6 +394,77 @@ def fmt_range(s):
     return "%.1f-%.1f" % (s["min"], s["max"])
 
 
+def run_engine(e, a, py, me, weights, inputs, onnx_path, common, work, errors, say):
+    """One engine process; its results in the common form, or None (error recorded)."""
+    load_before = loadavg()
+    if e == "cvrnet":
+        cmd = [a.bench_bin, "--weights", weights, "--inputs", inputs, "--json"] + common
+        wall, rc, out, err, child_rss = run_child(cmd)
+        if rc != 0:
+            errors[e] = fail_text("cvrnet-benchmark", rc, err)
+            say(errors[e])
+            return None
+        r = json.loads(out)
+        res = {"engine": e, "version": "cvrnet (release build)", "load_ms": r["loadMs"],
+               "first_prediction_ms": r["firstPredictionMs"], "peak_rss_mib": r["peakRssMiB"],
+               "process_peak_rss_mib": child_rss, "outputs": [o["probabilities"] for o in r["outputs"]],
+               "openblas": "%s (%s)" % (r["openblasCore"], r["openblasConfig"]),
+               "sgemm": r.get("sgemm"), "sgemmOneThread": r.get("sgemmOneThread"),
+               "cores": r["cores"], "batches": [
+                   {"batch": b["batch"], "runs": b["runs"], "warmup": b["warmup"],
+                    "ms_per_image": b["msPerImage"], "ms_per_batch": b["msPerBatch"],
+                    "gflops_median": b["gflopsMedian"]} for b in r["batches"]]}
+    else:
+        rpath = os.path.join(work, e + ".json")
+        cmd = [py, me, "--engine", e, "--weights", weights, "--inputs", inputs, "--onnx", onnx_path,
+               "--out", rpath] + common
+        wall, rc, out, err, child_rss = run_child(cmd)
+        if rc != 0:
+            errors[e] = fail_text(TITLES[e], rc, err)
+            say(errors[e])
+            return None
+        with open(rpath) as f:
+            res = json.load(f)
+        res["process_peak_rss_mib"] = child_rss
+    res["process_wall_s"] = wall
+    res["loadavg_before"] = load_before
+    return res
+
+
+def merge_rounds(results):
+    """One engine's rounds as one result: timed samples pooled, peak RSS the largest, load
+    time the median, the outputs of the first round (every round must give the same)."""
+    if len(results) == 1:
+        results[0]["rounds"] = 1
+        return results[0]
+    import numpy as np
+    merged = dict(results[0])
+    merged["rounds"] = len(results)
+    merged["batches"] = []
+    for i, first in enumerate(results[0]["batches"]):
+        b = first["batch"]
+        per_image = [v for r in results for v in r["batches"][i]["ms_per_image"]["samples"]]
+        per_batch = [v for r in results for v in r["batches"][i]["ms_per_batch"]["samples"]]
+        s = stats(per_image)
+        merged["batches"].append({"batch": b, "runs": len(per_image), "warmup": first["warmup"],
+                                  "ms_per_image": s, "ms_per_batch": stats(per_batch),
+                                  "gflops_median": GFLOP_PER_IMAGE / (s["median"] / 1e3),
+                                  "round_medians": [r["batches"][i]["ms_per_image"]["median"] for r in results]})
+    for key in ("peak_rss_mib", "process_peak_rss_mib"):
+        merged[key] = max(r[key] for r in results)
+    merged["load_ms"] = float(np.median([r["load_ms"] for r in results]))
+    merged["loadavg_before"] = [float(np.mean([r["loadavg_before"][0] for r in results if r["loadavg_before"]]))] \
+        if all(r["loadavg_before"] for r in results) else None
+    ref = np.asarray(results[0]["outputs"])
+    merged["rounds_max_output_change"] = max(float(np.abs(np.asarray(r["outputs"]) - ref).max()) for r in results)
+    if merged["engine"] == "cvrnet":
+        best = max(results, key=lambda r: (r.get("sgemm") or {}).get("gflopsBest", 0))
+        merged["sgemm"] = best.get("sgemm")
+        merged["sgemmOneThread"] = max((r.get("sgemmOneThread") for r in results if r.get("sgemmOneThread")),
+                                       key=lambda g: g["gflopsBest"], default=None)
+    return merged
+
+
 def orchestrate(a):
     py = sys.executable
     me = os.path.abspath(__file__)
@@ -409,7 +480,7 @@ def orchestrate(a):
     info = machine_info()
     started = time.time()
     report = {"machine": info, "weights": weights, "weights_bytes": weights_bytes,
-              "gflop_per_image": GFLOP_PER_IMAGE, "runs": a.runs, "warmup": a.warmup,
+              "gflop_per_image": GFLOP_PER_IMAGE, "runs": a.runs, "warmup": a.warmup, "rounds": a.rounds,
               "batches": a.batch, "engines": {}, "errors": {}, "loadavg_start": loadavg(),
               "started": time.strftime("%Y-%m-%d %H:%M:%S %z")}
     errors = report["errors"]
@@ -456,45 +527,24 @@ def orchestrate(a):
                 report["onnx"] = conv
                 say("   %s" % ("cached" if conv["cached"] else "converted in %.0f s" % conv["seconds"]))
 
-        # 3. engines
+        # 3. engines, round after round (rounds interleave the engines, so a change in the
+        #    machine's load during the run hits all of them)
         common = ["--batch", batches, "--runs", str(a.runs), "--warmup", str(a.warmup)]
-        for e in engines:
-            say("-- %s ..." % TITLES[e])
-            load_before = loadavg()
-            if e == "cvrnet":
-                cmd = [a.bench_bin, "--weights", weights, "--inputs", inputs, "--json"] + common
-                wall, rc, out, err, child_rss = run_child(cmd)
-                if rc != 0:
-                    errors[e] = fail_text("cvrnet-benchmark", rc, err)
-                    say(errors[e])
+        per_engine = {e: [] for e in engines}
+        for rnd in range(a.rounds):
+            for e in engines:
+                if e in errors:
                     continue
-                r = json.loads(out)
-                res = {"engine": e, "version": "cvrnet (release build)", "load_ms": r["loadMs"],
-                       "first_prediction_ms": r["firstPredictionMs"], "peak_rss_mib": r["peakRssMiB"],
-                       "process_peak_rss_mib": child_rss, "outputs": [o["probabilities"] for o in r["outputs"]],
-                       "openblas": "%s (%s)" % (r["openblasCore"], r["openblasConfig"]),
-                       "sgemm": r.get("sgemm"), "sgemmOneThread": r.get("sgemmOneThread"),
-                       "cores": r["cores"], "batches": [
-                           {"batch": b["batch"], "runs": b["runs"], "warmup": b["warmup"],
-                            "ms_per_image": {k: v for k, v in b["msPerImage"].items()},
-                            "ms_per_batch": {k: v for k, v in b["msPerBatch"].items()},
-                            "gflops_median": b["gflopsMedian"]} for b in r["batches"]]}
-            else:
-                rpath = os.path.join(work, e + ".json")
-                cmd = [py, me, "--engine", e, "--weights", weights, "--inputs", inputs, "--onnx", onnx_path,
-                       "--out", rpath] + common
-                wall, rc, out, err, child_rss = run_child(cmd)
-                if rc != 0:
-                    errors[e] = fail_text(TITLES[e], rc, err)
-                    say(errors[e])
-                    continue
-                res = json.load(open(rpath))
-                res["process_peak_rss_mib"] = child_rss
-            res["process_wall_s"] = wall
-            res["loadavg_before"] = load_before
-            report["engines"][e] = res
-            say("   %s: %s" % (res["version"], ", ".join(
-                "batch %d %.1f ms/image" % (b["batch"], b["ms_per_image"]["median"]) for b in res["batches"])))
+                say("-- %s%s ..." % (TITLES[e], " (round %d of %d)" % (rnd + 1, a.rounds) if a.rounds > 1 else ""))
+                res = run_engine(e, a, py, me, weights, inputs, onnx_path, common, work, errors, say)
+                if res is not None:
+                    per_engine[e].append(res)
+                    say("   %s: %s" % (res["version"], ", ".join(
+                        "batch %d %.1f ms/image" % (b["batch"], b["ms_per_image"]["median"])
+                        for b in res["batches"])))
+        for e, results in per_engine.items():
+            if results:
+                report["engines"][e] = merge_rounds(results)
 
         # 4. end to end classify
         if a.classify_runs > 0:
@@ -559,7 +609,9 @@ def summarize(report, a):
 
     for b in report["batches"]:
         p("")
-        p("Batch %d (ms per image; %d runs after %d warm-up)" % (b, report["runs"], report["warmup"]))
+        p("Batch %d (ms per image; %d runs after %d warm-up%s)" % (
+            b, report["runs"], report["warmup"],
+            ", in each of %d rounds, pooled" % a.rounds if a.rounds > 1 else ""))
         p("| engine | median ms/image | min-max | IQR | ours / engine | GFLOP/s | peak RSS MiB | load |")
         p("|---|---:|---:|---:|---:|---:|---:|---:|")
         ours_s = per_image("cvrnet", b) if ours else None
@@ -705,6 +757,9 @@ def main():
     ap.add_argument("--runs", type=int, default=10, help="timed calls per batch size (default 10)")
     ap.add_argument("--warmup", type=int, default=3, help="untimed calls before them (default 3)")
     ap.add_argument("--engines", default=",".join(ENGINES), help="default: all of %s" % ",".join(ENGINES))
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run every engine this many times, interleaved, and pool the timings "
+                         "(default 1; 2-3 on a busy machine)")
     ap.add_argument("--classify-runs", type=int, default=5,
                     help="timed end-to-end runs of each classify command (0 skips; default 5)")
     ap.add_argument("--opset", type=int, default=DEFAULT_OPSET)
@@ -720,8 +775,8 @@ def main():
     ap.add_argument("--convert", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--keras-classify", metavar="IMAGE", help=argparse.SUPPRESS)
     a = ap.parse_args()
-    if a.runs < 1 or a.warmup < 0:
-        ap.error("--runs must be >= 1 and --warmup >= 0")
+    if a.runs < 1 or a.warmup < 0 or a.rounds < 1:
+        ap.error("--runs and --rounds must be >= 1 and --warmup >= 0")
 
     os.chdir(ROOT)
     if a.make_inputs:
