@@ -149,7 +149,10 @@ public final class HDF5File: Sendable {
             let dataset = try unlockedOpenDataset(datasetPath)
             defer { _ = H5Dclose(dataset) }
             let shape = try unlockedShape(of: dataset, datasetPath)
-            let count = shape.reduce(1, *)
+            let count = shape.reduce(1, *)  // cannot overflow: checked by unlockedShape
+            // Before allocating: a crafted header can declare any size (tested by the
+            // weights fuzz target, tools/fuzz).
+            try unlockedCheckFullyStored(dataset, datasetPath, elements: count)
             var failure: KerasFormatError?
             let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
                 do throws(KerasFormatError) {
@@ -398,7 +401,75 @@ public final class HDF5File: Sendable {
         guard H5Sget_simple_extent_dims(space, &dims, nil) >= 0 else {
             throw .corruptFile(path: path, object: datasetPath, detail: HDF5Library.innermostErrorDescription())
         }
+        // A damaged or crafted header can declare dimensions whose product (or the byte size
+        // of that many float64 values) does not fit in an Int; callers multiply them freely.
+        var bytes = 8
+        for dim in dims {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: Int(clamping: dim))
+            guard dim <= UInt64(Int.max), !overflow else {
+                throw .corruptFile(path: path, object: datasetPath,
+                                   detail: "its dimensions \(dims) describe more data than can be addressed")
+            }
+            bytes = product
+        }
         return dims.map { Int($0) }
+    }
+
+    /// Fails unless all `elements` values of a dataset are stored in the file: contiguous data
+    /// of the full size, or every chunk of a chunked dataset. libhdf5 reads missing data as
+    /// fill values (zeros), and a header can declare any size with nothing behind it; Keras
+    /// always writes every value. Compact data lives in the object header and is always whole.
+    func unlockedCheckFullyStored(_ dataset: hid_t, _ datasetPath: String, elements: Int) throws(KerasFormatError) {
+        guard elements > 0 else { return }
+        let plist = H5Dget_create_plist(dataset)
+        guard plist >= 0 else {
+            throw .corruptFile(path: path, object: datasetPath, detail: HDF5Library.innermostErrorDescription())
+        }
+        defer { _ = H5Pclose(plist) }
+        switch H5Pget_layout(plist) {
+        case H5D_COMPACT:
+            return
+        case H5D_CHUNKED:
+            let space = H5Dget_space(dataset)
+            guard space >= 0 else {
+                throw .corruptFile(path: path, object: datasetPath, detail: HDF5Library.innermostErrorDescription())
+            }
+            defer { _ = H5Sclose(space) }
+            let rank = Int(H5Sget_simple_extent_ndims(space))
+            var dims = [hsize_t](repeating: 0, count: max(rank, 1))
+            var chunk = [hsize_t](repeating: 0, count: max(rank, 1))
+            var stored: hsize_t = 0
+            guard rank >= 0, H5Sget_simple_extent_dims(space, &dims, nil) >= 0,
+                  H5Pget_chunk(plist, Int32(max(rank, 1)), &chunk) >= 0,
+                  H5Dget_num_chunks(dataset, space, &stored) >= 0 else {
+                throw .corruptFile(path: path, object: datasetPath, detail: HDF5Library.innermostErrorDescription())
+            }
+            var needed: UInt64 = 1
+            for axis in 0..<rank {
+                guard chunk[axis] > 0 else {
+                    throw .corruptFile(path: path, object: datasetPath, detail: "its chunk dimensions \(chunk) include a zero")
+                }
+                let chunks = dims[axis] / chunk[axis] + (dims[axis] % chunk[axis] == 0 ? 0 : 1)
+                let (product, overflow) = needed.multipliedReportingOverflow(by: chunks)
+                needed = overflow ? .max : product
+            }
+            guard UInt64(stored) >= needed else {
+                throw .corruptFile(path: path, object: datasetPath,
+                                   detail: "only \(stored) of its \(needed) chunks are stored (shape \(dims.prefix(rank).map { Int($0) }))")
+            }
+        default:
+            let type = H5Dget_type(dataset)
+            guard type >= 0 else {
+                throw .corruptFile(path: path, object: datasetPath, detail: HDF5Library.innermostErrorDescription())
+            }
+            defer { _ = H5Tclose(type) }
+            let (declared, overflow) = elements.multipliedReportingOverflow(by: H5Tget_size(type))
+            let stored = H5Dget_storage_size(dataset)
+            guard !overflow, stored >= UInt64(declared) else {
+                throw .corruptFile(path: path, object: datasetPath,
+                                   detail: "it declares \(elements) values but the file stores \(stored) bytes of them")
+            }
+        }
     }
 
     /// A short description of an HDF5 datatype for error messages, e.g. "32-bit integer".
@@ -434,6 +505,7 @@ public final class HDF5File: Sendable {
             throw .unsupportedDatatype(path: path, dataset: datasetPath, datatype: Self.describe(type))
         }
         try unlockedCheckStorageInsideFile(dataset, datasetPath)
+        try unlockedCheckFullyStored(dataset, datasetPath, elements: buffer.count)
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         let status = H5Dread(dataset, cvr_H5T_NATIVE_FLOAT(), cvr_H5S_ALL(), cvr_H5S_ALL(), cvr_H5P_DEFAULT(), base)
         guard status >= 0 else {
