@@ -3,7 +3,7 @@
 ///
 /// The kernel is stored as Keras stores it, HWIO, which flattened is the `[kh*kw*cin, cout]`
 /// right-hand matrix of the GEMM. A 1x1 stride-1 unpadded convolution is a single `sgemm` over
-/// the input map; every other geometry goes through `im2col` first. BatchNormalization that
+/// the input map; every other geometry goes through `im2col` first, band by band of output rows. BatchNormalization that
 /// follows the convolution is folded into the kernel and bias at load time
 /// (`foldBatchNormalization`), so inference never normalises.
 public final class Convolution2D: @unchecked Sendable {
@@ -43,7 +43,15 @@ public final class Convolution2D: @unchecked Sendable {
     public func scratchCount(for shape: FeatureMapShape) -> Int {
         if isPointwise { return 0 }
         let out = outputShape(for: shape)
-        return out.height * out.width * patchLength
+        return bandRows(out) * out.width * patchLength
+    }
+
+    /// im2col runs over bands of output rows, so its matrix stays within `bandFloats` (a few
+    /// MB, cache-friendly) while each band's GEMM still has hundreds of rows.
+    public static let bandFloats = 1 << 19
+
+    func bandRows(_ out: FeatureMapShape) -> Int {
+        max(1, min(out.height, Self.bandFloats / max(1, out.width * patchLength)))
     }
 
     /// Folds a following BatchNormalization (inference mode) into kernel and bias:
@@ -78,17 +86,24 @@ public final class Convolution2D: @unchecked Sendable {
         precondition(inputShape.channels == inputChannels, "channel mismatch")
         let out = outputShape(for: inputShape)
         let m = out.height * out.width
-        let a: UnsafePointer<Float>
         if isPointwise {
-            a = input
+            MatrixMultiply.multiply(m: m, n: outputChannels, k: patchLength, a: input, lda: patchLength,
+                                    b: kernel.pointer, ldb: outputChannels, c: output, ldc: outputChannels,
+                                    accumulate: accumulate)
         } else {
             guard let scratch else { preconditionFailure("im2col convolution needs scratch") }
-            im2col(input: input, shape: inputShape, window: window, output: scratch)
-            a = UnsafePointer(scratch)
+            let band = bandRows(out)
+            var y0 = 0
+            while y0 < out.height {
+                let y1 = min(out.height, y0 + band)
+                im2col(input: input, shape: inputShape, window: window, outputRows: y0..<y1, output: scratch)
+                MatrixMultiply.multiply(m: (y1 - y0) * out.width, n: outputChannels, k: patchLength, a: scratch,
+                                        lda: patchLength, b: kernel.pointer, ldb: outputChannels,
+                                        c: output + y0 * out.width * outputChannels, ldc: outputChannels,
+                                        accumulate: accumulate)
+                y0 = y1
+            }
         }
-        MatrixMultiply.multiply(m: m, n: outputChannels, k: patchLength, a: a, lda: patchLength,
-                                b: kernel.pointer, ldb: outputChannels, c: output, ldc: outputChannels,
-                                accumulate: accumulate)
         addBiasAndActivate(output, rows: m, channels: outputChannels, bias: bias.pointer, activation: activation)
     }
 }

@@ -1,6 +1,7 @@
 /// The depthwise half of a Keras `SeparableConv2D(kernel_size=3, padding="same", strides=1)`:
 /// every channel is convolved with its own 3x3 filter, zero padding of one on each side.
 ///
+/// Computes output rows `outputRows` (all by default) into `output` starting at its first row.
 /// Layouts: input and output HWC; `kernel` is Keras's `depthwise_kernel` of shape (3, 3, C, 1),
 /// i.e. index `(ky * 3 + kx) * C + c`. Threaded over output rows; the innermost loop runs over
 /// contiguous channels so the compiler vectorises it. Taps are accumulated in Keras's order
@@ -8,12 +9,14 @@
 /// `reluInput` applies `max(x, 0)` while reading, which fuses Xception's pre-activation
 /// `Activation("relu")` (the un-activated map is still needed by the block's residual branch).
 public func depthwiseConvolution3x3(input: UnsafePointer<Float>, shape: FeatureMapShape,
-                                    kernel: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                                    reluInput: Bool) {
+                                    kernel: UnsafePointer<Float>, outputRows: Range<Int>? = nil,
+                                    output: UnsafeMutablePointer<Float>, reluInput: Bool) {
     let h = shape.height, w = shape.width, c = shape.channels
-    parallelChunks(h, minimumChunk: 2) { rows in
-        for y in rows {
-            let outRow = output + y * w * c
+    let band = outputRows ?? 0..<h
+    parallelChunks(band.count, minimumChunk: 2) { rows in
+        for r in rows {
+            let y = band.lowerBound + r
+            let outRow = output + r * w * c
             outRow.update(repeating: 0, count: w * c)
             for ky in 0..<3 {
                 let iy = y + ky - 1

@@ -1,22 +1,25 @@
 /// Unfolds the windows of an HWC feature map into rows of a matrix for GEMM convolution.
 ///
-/// Row `oy * outWidth + ox` holds the window under output pixel (oy, ox), ordered
+/// Unfolds output rows `outputRows` (all of them by default); row `(oy - outputRows.lowerBound)
+/// * outWidth + ox` of the matrix holds the window under output pixel (oy, ox), ordered
 /// (ky, kx, channel) - the order of a Keras HWIO kernel flattened to `[kh * kw * cin, cout]`.
 /// Padded positions are zeros (Keras `ZeroPadding2D` and TensorFlow 'same' both pad with 0).
 ///
 /// - Parameters:
 ///   - input: `shape.count` floats, HWC.
-///   - output: `outHeight * outWidth * kh * kw * channels` floats.
+///   - output: `outputRows.count * outWidth * kh * kw * channels` floats.
 public func im2col(input: UnsafePointer<Float>, shape: FeatureMapShape, window: WindowGeometry,
-                   output: UnsafeMutablePointer<Float>) {
+                   outputRows: Range<Int>? = nil, output: UnsafeMutablePointer<Float>) {
     let c = shape.channels
     let (oh, ow) = window.outputSize(height: shape.height, width: shape.width)
+    let band = outputRows ?? 0..<oh
     let kh = window.kernelHeight, kw = window.kernelWidth
     let rowLength = kh * kw * c
-    parallelChunks(oh, minimumChunk: 2) { rows in
-        for oy in rows {
+    parallelChunks(band.count, minimumChunk: 2) { rows in
+        for r in rows {
+            let oy = band.lowerBound + r
             for ox in 0..<ow {
-                var dst = output + (oy * ow + ox) * rowLength
+                var dst = output + (r * ow + ox) * rowLength
                 for ky in 0..<kh {
                     let iy = oy * window.strideHeight - window.padding.top + ky
                     if iy < 0 || iy >= shape.height {

@@ -20,19 +20,40 @@ public final class SeparableConvolution2D: @unchecked Sendable {
                                   inputChannels: inputChannels, outputChannels: outputChannels)
     }
 
+    /// Floats of scratch `forward` needs for an input of `shape`: one band of depthwise results.
+    public func scratchCount(for shape: FeatureMapShape) -> Int {
+        bandRows(shape) * shape.width * inputChannels
+    }
+
+    /// The depthwise results of a band of rows go straight into the pointwise GEMM while they
+    /// are still in cache; bands are sized like `Convolution2D`'s im2col bands.
+    func bandRows(_ shape: FeatureMapShape) -> Int {
+        max(1, min(shape.height, Convolution2D.bandFloats / max(1, shape.width * inputChannels)))
+    }
+
     /// Runs the layer on one HWC map.
     ///
     /// - Parameters:
     ///   - reluInput: apply ReLU to the input while reading it (Xception's pre-activation).
-    ///   - depthwiseOutput: scratch of `shape.count` floats for the depthwise result.
+    ///   - scratch: `scratchCount(for:)` floats for the depthwise results.
     ///   - output: `height * width * outputChannels` floats.
     ///   - accumulate: add the layer's result to what `output` holds (a residual) before `activation`.
     public func forward(input: UnsafePointer<Float>, shape: FeatureMapShape, reluInput: Bool,
-                        depthwiseOutput: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
+                        scratch: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
                         activation: Activation, accumulate: Bool = false) {
-        depthwiseConvolution3x3(input: input, shape: shape, kernel: depthwiseKernel.pointer,
-                                output: depthwiseOutput, reluInput: reluInput)
-        pointwise.forward(input: depthwiseOutput, inputShape: shape, output: output, scratch: nil,
-                          activation: activation, accumulate: accumulate)
+        let band = bandRows(shape)
+        var y0 = 0
+        while y0 < shape.height {
+            let y1 = min(shape.height, y0 + band)
+            depthwiseConvolution3x3(input: input, shape: shape, kernel: depthwiseKernel.pointer, outputRows: y0..<y1,
+                                    output: scratch, reluInput: reluInput)
+            MatrixMultiply.multiply(m: (y1 - y0) * shape.width, n: outputChannels, k: inputChannels, a: scratch,
+                                    lda: inputChannels, b: pointwise.kernel.pointer, ldb: outputChannels,
+                                    c: output + y0 * shape.width * outputChannels, ldc: outputChannels,
+                                    accumulate: accumulate)
+            y0 = y1
+        }
+        addBiasAndActivate(output, rows: shape.height * shape.width, channels: outputChannels,
+                           bias: pointwise.bias.pointer, activation: activation)
     }
 }

@@ -107,10 +107,10 @@ struct FixtureRunner {
             sep.pointwise.kernel.buffer.update(fromContentsOf: w[1].values)
             if w.count > 2 { sep.pointwise.bias.buffer.update(fromContentsOf: w[2].values) }
             return apply(input) { x, s in
-                var dw = [Float](repeating: 0, count: s.count)
+                var dw = [Float](repeating: 0, count: sep.scratchCount(for: s))
                 var out = [Float](repeating: 0, count: s.height * s.width * cout)
                 x.withUnsafeBufferPointer { i in dw.withUnsafeMutableBufferPointer { d in out.withUnsafeMutableBufferPointer { o in
-                    sep.forward(input: i.baseAddress!, shape: s, reluInput: false, depthwiseOutput: d.baseAddress!, output: o.baseAddress!, activation: .identity)
+                    sep.forward(input: i.baseAddress!, shape: s, reluInput: false, scratch: d.baseAddress!, output: o.baseAddress!, activation: .identity)
                 } } }
                 return (FeatureMapShape(height: s.height, width: s.width, channels: cout), out)
             }

@@ -20,6 +20,7 @@ struct KernelAgreementTests {
     static let convCases: [(h: Int, w: Int, cin: Int, cout: Int, k: Int, s: Int, same: Bool)] = [
         (9, 9, 3, 5, 3, 1, true), (8, 10, 4, 7, 3, 2, true), (9, 7, 5, 6, 3, 2, true), (12, 12, 3, 8, 7, 2, false),
         (7, 7, 6, 9, 1, 1, false), (8, 8, 6, 4, 1, 2, true), (11, 11, 6, 4, 1, 2, true), (10, 9, 2, 3, 3, 1, false),
+        (40, 40, 64, 8, 3, 1, true),  // im2col in two bands of output rows
     ]
 
     @Test(arguments: convCases.indices)
@@ -36,7 +37,26 @@ struct KernelAgreementTests {
         let scratch = FloatBuffer(count: max(conv.scratchCount(for: shape), 1))
         input.withUnsafeBufferPointer { conv.forward(input: $0.baseAddress!, inputShape: shape, output: out.pointer, scratch: scratch.pointer, activation: .identity) }
         let expected = ReferenceKernels.convolution2D(input: input, shape: shape, kernel: kernel, bias: bias, window: conv.window, outputChannels: t.cout)
-        #expect(Self.maxError(out.array, expected) < 1e-5)
+        // float32 sums of up to 576 products against a float64 reference: the layer-fixture bound.
+        let scale = expected.map { abs($0) }.max() ?? 0
+        #expect(Self.maxError(out.array, expected) < 1e-5 * (1 + scale))
+    }
+
+    @Test(arguments: [(9, 7, 5, 6), (100, 100, 64, 12)])  // the second runs in two bands
+    func separableMatchesReference(h: Int, w: Int, cin: Int, cout: Int) {
+        var rng = Rng(state: UInt64(h + cin))
+        let shape = FeatureMapShape(height: h, width: w, channels: cin)
+        let sep = SeparableConvolution2D(inputChannels: cin, outputChannels: cout)
+        let dk = rng.array(9 * cin), pk = rng.array(cin * cout), bias = rng.array(cout), input = rng.array(shape.count)
+        sep.depthwiseKernel.buffer.update(fromContentsOf: dk)
+        sep.pointwise.kernel.buffer.update(fromContentsOf: pk)
+        sep.pointwise.bias.buffer.update(fromContentsOf: bias)
+        let out = FloatBuffer(count: h * w * cout), scratch = FloatBuffer(count: sep.scratchCount(for: shape))
+        input.withUnsafeBufferPointer { sep.forward(input: $0.baseAddress!, shape: shape, reluInput: true, scratch: scratch.pointer, output: out.pointer, activation: .identity) }
+        let dw = ReferenceKernels.depthwise3x3(input: input.map { max($0, 0) }, shape: shape, kernel: dk)
+        let expected = ReferenceKernels.convolution2D(input: dw, shape: shape, kernel: pk, bias: bias,
+                                                      window: WindowGeometry(kernel: 1, stride: 1, padding: .valid), outputChannels: cout)
+        #expect(Self.maxError(out.array, expected) < 1e-4)
     }
 
     @Test func accumulateAndReluEpilogue() {

@@ -69,9 +69,11 @@ final class XceptionEncoder: @unchecked Sendable {
             let (conv, bn) = names.residualLayers[residualIndex]
             try source.load(residual, layer: conv, hasBias: false, batchNorm: bn, epsilon: eps)
             let pooled = residual.outputShape(for: shape)
-            // The depthwise results go to the scratch buffer, as does the residual's strided gather.
-            let widest = FeatureMapShape(height: shape.height, width: shape.width, channels: max(shape.channels, mid, out))
-            need.note(shape, widest, pooled, scratch: max(residual.scratchCount(for: shape), widest.count))
+            // The depthwise bands go to the scratch buffer, as does the residual's strided gather.
+            let midShape = FeatureMapShape(height: shape.height, width: shape.width, channels: mid)
+            need.note(shape, midShape, FeatureMapShape(height: shape.height, width: shape.width, channels: out), pooled,
+                      scratch: max(residual.scratchCount(for: shape), first.scratchCount(for: shape),
+                                   second.scratchCount(for: midShape)))
             return DownsamplingBlock(number: block, reluInput: reluInput, first: first, second: second,
                                      residual: residual, pool: pool, inputShape: shape)
         }
@@ -94,7 +96,10 @@ final class XceptionEncoder: @unchecked Sendable {
         shape = exit.residual.outputShape(for: shape)
         block14 = (try separable(14, 1, 1024, 1536), try separable(14, 2, 1536, 2048))
         outputShape = FeatureMapShape(height: shape.height, width: shape.width, channels: 2048)
-        need.note(outputShape, scratch: FeatureMapShape(height: shape.height, width: shape.width, channels: 1536).count)
+        need.note(outputShape, scratch: max(
+            mids[0].convs[0].scratchCount(for: middleShape),
+            block14.0.scratchCount(for: FeatureMapShape(height: shape.height, width: shape.width, channels: 1024)),
+            block14.1.scratchCount(for: FeatureMapShape(height: shape.height, width: shape.width, channels: 1536))))
         requirement = need
     }
 
@@ -103,9 +108,9 @@ final class XceptionEncoder: @unchecked Sendable {
                      ws: Arena, onTap: (UnsafePointer<Float>, FeatureMapShape) -> Void) {
         let s = b.inputShape
         let t = ws.buffer(2), u = ws.buffer(3), dw = ws.scratch.pointer
-        b.first.forward(input: x, shape: s, reluInput: b.reluInput, depthwiseOutput: dw, output: t, activation: .relu)
+        b.first.forward(input: x, shape: s, reluInput: b.reluInput, scratch: dw, output: t, activation: .relu)
         let midShape = FeatureMapShape(height: s.height, width: s.width, channels: b.first.outputChannels)
-        b.second.forward(input: t, shape: midShape, reluInput: false, depthwiseOutput: dw, output: u, activation: .identity)
+        b.second.forward(input: t, shape: midShape, reluInput: false, scratch: dw, output: u, activation: .identity)
         let tapShape = FeatureMapShape(height: s.height, width: s.width, channels: b.second.outputChannels)
         onTap(u, tapShape)
         maxPooling2D(input: u, shape: tapShape, window: b.pool, padValue: .ignored, output: out)
@@ -132,18 +137,18 @@ final class XceptionEncoder: @unchecked Sendable {
         for m in middle {
             checkpoint()
             // x + BN(SepConv(ReLU(BN(SepConv(ReLU(BN(SepConv(ReLU(x))))))))), the residual added in place.
-            m.convs[0].forward(input: x, shape: middleShape, reluInput: true, depthwiseOutput: dw, output: t, activation: .relu)
-            m.convs[1].forward(input: t, shape: middleShape, reluInput: false, depthwiseOutput: dw, output: u, activation: .relu)
-            m.convs[2].forward(input: u, shape: middleShape, reluInput: false, depthwiseOutput: dw, output: x,
+            m.convs[0].forward(input: x, shape: middleShape, reluInput: true, scratch: dw, output: t, activation: .relu)
+            m.convs[1].forward(input: t, shape: middleShape, reluInput: false, scratch: dw, output: u, activation: .relu)
+            m.convs[2].forward(input: u, shape: middleShape, reluInput: false, scratch: dw, output: x,
                                activation: .identity, accumulate: true)
         }
         checkpoint()
         run(exit, x: x, out: y, ws: ws) { map, shape in onTap(13, map, shape) }
         swap(&x, &y)
         let s = FeatureMapShape(height: outputShape.height, width: outputShape.width, channels: 1024)
-        block14.0.forward(input: x, shape: s, reluInput: false, depthwiseOutput: dw, output: t, activation: .relu)
+        block14.0.forward(input: x, shape: s, reluInput: false, scratch: dw, output: t, activation: .relu)
         let s2 = FeatureMapShape(height: s.height, width: s.width, channels: 1536)
-        block14.1.forward(input: t, shape: s2, reluInput: false, depthwiseOutput: dw, output: y, activation: .relu)
+        block14.1.forward(input: t, shape: s2, reluInput: false, scratch: dw, output: y, activation: .relu)
         return y
     }
 }
