@@ -356,6 +356,19 @@ def fail_text(name, rc, err):
     return "%s failed (exit %s):\n%s" % (name, rc, tail)
 
 
+def source_state():
+    """The commit the engine was built from, and Sources/ or Package.swift files changed
+    since (the benchmark builds the working tree as it is)."""
+    def git(*args):
+        try:
+            return subprocess.run(["git"] + list(args), cwd=ROOT, capture_output=True, text=True,
+                                  timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ""
+    changed = [l[3:] for l in git("status", "--porcelain", "--", "Sources", "Package.swift").splitlines()]
+    return {"commit": git("rev-parse", "--short", "HEAD") or None, "uncommitted_source_changes": changed}
+
+
 def machine_info():
     info = {"cpu": None, "cores": cores(), "logical_cpus": os.cpu_count(), "memory_gib": None,
             "kernel": platform.release(), "python": platform.python_version()}
@@ -482,7 +495,7 @@ def orchestrate(a):
     report = {"machine": info, "weights": weights, "weights_bytes": weights_bytes,
               "gflop_per_image": GFLOP_PER_IMAGE, "runs": a.runs, "warmup": a.warmup, "rounds": a.rounds,
               "batches": a.batch, "engines": {}, "errors": {}, "loadavg_start": loadavg(),
-              "started": time.strftime("%Y-%m-%d %H:%M:%S %z")}
+              "started": time.strftime("%Y-%m-%d %H:%M:%S %z"), "source": source_state()}
     errors = report["errors"]
 
     def say(*args):
@@ -498,6 +511,9 @@ def orchestrate(a):
     say("load average at start: %s%s" % (" ".join("%.2f" % v for v in la) if la else "?",
                                          "  (the machine is busy: timings will be noisy)"
                                          if la and la[0] > 0.5 else ""))
+    src = report["source"]
+    say("source: commit %s%s" % (src["commit"], "; uncommitted changes in %s" % ", ".join(
+        src["uncommitted_source_changes"]) if src["uncommitted_source_changes"] else ""))
     say("weights: %s (%.1f MiB); %d timed runs after %d warm-up, batch sizes %s; %s GFLOP per image"
         % (weights, weights_bytes / 1048576, a.runs, a.warmup, batches, GFLOP_PER_IMAGE))
 
