@@ -362,11 +362,11 @@ def source_state():
     def git(*args):
         try:
             return subprocess.run(["git"] + list(args), cwd=ROOT, capture_output=True, text=True,
-                                  timeout=30).stdout.strip()
+                                  timeout=30).stdout.rstrip("\n")
         except (OSError, subprocess.SubprocessError):
             return ""
     changed = [l[3:] for l in git("status", "--porcelain", "--", "Sources", "Package.swift").splitlines()]
-    return {"commit": git("rev-parse", "--short", "HEAD") or None, "uncommitted_source_changes": changed}
+    return {"commit": git("rev-parse", "--short", "HEAD").strip() or None, "uncommitted_source_changes": changed}
 
 
 def machine_info():
