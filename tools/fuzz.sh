@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Fuzzes cvrnet's untrusted-input parsers with libFuzzer + AddressSanitizer for a bounded time:
+#   fuzz-png      PNG bytes  -> KerasImageLoader (libpng via CImageCodecs, PIL conversion, resize)
+#   fuzz-jpeg     JPEG bytes -> KerasImageLoader (libjpeg-turbo via CImageCodecs, ...)
+#   fuzz-weights  HDF5 bytes -> KerasWeightsFile (libhdf5), every weight read, CVRNetModel(weightsPath:)
+#
+# Usage: tools/fuzz.sh [seconds-per-target (default 60)] [target ...]   (targets: png jpeg weights)
+#
+# The targets live in tools/fuzz/ (a package that depends on this one by path); they are built
+# into .build-fuzz (or $CVRNET_FUZZ_SCRATCH). Each runs in libFuzzer's fork mode, so it goes on
+# after a crash and finds more than one. Inputs it finds interesting go to
+# .build-fuzz/corpus/<target>/ (kept between runs; the committed seeds are tools/fuzz/corpus/);
+# crashing, leaking, hanging or memory-exhausting inputs go to tools/fuzz/crashes/<target>/
+# (git-ignored), where each is then run again on its own and sorted:
+#   - in cvrnet's code (Swift, CImageCodecs), libpng or libjpeg: a failure of this script;
+#   - inside libhdf5 (the innermost frame that is not the sanitizer runtime or libc is in
+#     libhdf5): Debian's libhdf5 is not hardened against crafted files, a known limitation
+#     reported but not failed on (see tools/fuzz/README.md);
+#   - not reproducible on its own: reported, kept, not failed on.
+# Exit status: 0 when nothing of the first kind was found.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-60}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(png jpeg weights)
+scratch=${CVRNET_FUZZ_SCRATCH:-.build-fuzz}
+
+build=(swift build --package-path tools/fuzz --scratch-path "$scratch" -c release
+       --sanitize=fuzzer --sanitize=address
+       # SwiftPM instruments only C code for coverage by default; the Swift modules need this.
+       -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp)
+echo "fuzz: building the targets ($scratch)"
+start=$SECONDS
+"${build[@]}" 2>&1 | grep -v "Cannot export local symbol '__asan_extra_spill_area'" | tail -n 3
+bin=$("${build[@]}" --show-bin-path)
+echo "fuzz: build took $((SECONDS - start)) s"
+
+# Per-target libFuzzer options. Inputs normally take milliseconds, so a few seconds is a hang.
+# The weights target leaves leak checking off: libhdf5 1.10 leaks a few hundred bytes on many
+# of its error paths (every leak the fuzzer found was allocated inside libhdf5), and each
+# report would end a fuzzing job.
+options() {
+    case "$1" in
+        weights) echo "-timeout=3 -detect_leaks=0" ;;
+        *) echo "-timeout=5" ;;
+    esac
+}
+
+# Sorts one artifact by re-running it alone: prints "ours", "libhdf5" or "flaky", then the
+# sanitizer's summary line.
+triage() {
+    local binary=$1 input=$2 target=$3 output status
+    # shellcheck disable=SC2046
+    output=$(timeout 120 "$binary" $(options "$target") -rss_limit_mb=2048 "$input" 2>&1) && status=0 || status=$?
+    if [ "$status" -eq 0 ]; then
+        echo "flaky (runs cleanly alone)"
+        return
+    fi
+    local class
+    class=$(printf '%s\n' "$output" | awk '
+        /ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)/ || /(Direct|Indirect) leak of/ { want = 1; next }
+        want && /^ *#[0-9]+ / {
+            if ($0 ~ /compiler-rt\/|libFuzzer|\/libc\.so|\/libc-|libstdc\+\+|libgcc_s|ld-linux/) next
+            if ($0 ~ /libhdf5/) hdf5 = 1; else ours = 1
+            want = 0
+        }
+        END { print (ours || !hdf5) ? "ours" : "libhdf5" }')
+    local summary
+    summary=$(printf '%s\n' "$output" | grep -m1 -E "SUMMARY: |ERROR: libFuzzer: |Fatal error: " | sed 's/ (BuildId: [0-9a-f]*)//' || true)
+    echo "$class ${summary:-exit status $status}"
+}
+
+failed=0
+report=()
+for target in "${targets[@]}"; do
+    binary="$bin/fuzz-$target"
+    seeds="tools/fuzz/corpus/$target"
+    [ -x "$binary" ] && [ -d "$seeds" ] || { echo "fuzz: unknown target '$target'" >&2; exit 2; }
+    work="$scratch/corpus/$target"
+    crashes="tools/fuzz/crashes/$target"
+    log="$scratch/logs/$target.log"
+    mkdir -p "$work" "$crashes" "$(dirname "$log")"
+    before=$(ls "$crashes")
+    echo "fuzz: $target for $seconds s (log: $log)"
+    # shellcheck disable=SC2046
+    "$binary" -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
+        -max_total_time="$seconds" $(options "$target") -rss_limit_mb=2048 \
+        -dict="tools/fuzz/$target.dict" -artifact_prefix="$crashes/" "$work" "$seeds" >"$log" 2>&1 || true
+    if ! grep -q "fuzzed for\|Done [0-9]* runs" "$log"; then
+        echo "fuzz: $target did not run:" >&2
+        tail -n 20 "$log" >&2
+        exit 1
+    fi
+    executions=$(grep -oE '^#[0-9]+' "$log" | tail -n 1 | tr -d '#')
+    ours=0 hdf5=0 flaky=0
+    for file in $(ls "$crashes"); do
+        case "$file" in crash-*|leak-*|timeout-*|oom-*|slow-unit-*) ;; *) continue ;; esac
+        grep -qxF "$file" <<<"$before" && continue
+        verdict=$(triage "$binary" "$crashes/$file" "$target")
+        case "$verdict" in
+            ours*) ours=$((ours + 1)) ;;
+            libhdf5*) hdf5=$((hdf5 + 1)) ;;
+            *) flaky=$((flaky + 1)) ;;
+        esac
+        echo "  $crashes/$file: $verdict" | cut -c1-300
+        echo "$file: $verdict" >>"$crashes/TRIAGE.txt"
+    done
+    line="$target: ${executions:-0} executions in $seconds s; $ours in cvrnet/libpng/libjpeg, $hdf5 inside libhdf5, $flaky not reproducible"
+    report+=("$line")
+    [ "$ours" -eq 0 ] || failed=1
+done
+
+echo "fuzz: summary"
+printf '  %s\n' "${report[@]}"
+if [ "$failed" -ne 0 ]; then
+    echo "fuzz: FAILED: inputs above marked 'ours' crash, leak or hang cvrnet; each needs a fix and a regression test" >&2
+    exit 1
+fi
