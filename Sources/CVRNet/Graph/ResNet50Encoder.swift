@@ -30,17 +30,18 @@ final class ResNet50Encoder: @unchecked Sendable {
     /// Builds the encoder for `input` and fills it from `source` under `names`.
     init(input: FeatureMapShape, names: ResNet50LayerNames, source: LayerWeightSource) throws(CVRNetError) {
         inputShape = input
-        var need = WorkspaceRequirement()
-        need.bufferCount = 4
+        // Buffers: 0 and 1 take turns holding block inputs and outputs, 2 and 3 a block's inner maps.
+        var need = WorkspaceRequirement(buffers: 4)
         let eps = names.batchNormEpsilon
         stem = Convolution2D(window: WindowGeometry(kernel: 7, stride: 2, padding: .uniform(3)),
                              inputChannels: input.channels, outputChannels: 64)
         try source.load(stem, layer: names.stemConv, hasBias: true, batchNorm: names.stemBatchNorm, epsilon: eps)
         let stemOut = stem.outputShape(for: input)
-        need.note(stemOut, scratch: stem.scratchCount(for: input))
+        need.note(buffer: 0, stemOut)
+        need.note(scratch: stem.scratchCount(for: input))
         let (ph, pw) = stemPool.outputSize(height: stemOut.height, width: stemOut.width)
         var shape = FeatureMapShape(height: ph, width: pw, channels: 64)
-        need.note(shape)
+        need.note(buffer: 1, shape)
 
         var built: [Bottleneck] = []
         for (stage, count, filters, stride) in Self.stages {
@@ -60,8 +61,10 @@ final class ResNet50Encoder: @unchecked Sendable {
                 let shortcut = block == 1 ? try conv(1, s, shape.channels, 4 * filters, .shortcut) : nil
                 let mid = reduce.outputShape(for: shape)
                 let out = expand.outputShape(for: mid)
-                need.note(shape, mid, out, scratch: max(reduce.scratchCount(for: shape), spatial.scratchCount(for: mid),
-                                                        shortcut?.scratchCount(for: shape) ?? 0))
+                need.note(pingPong: 0, shape, out)
+                need.note(buffer: 2, mid)
+                need.note(buffer: 3, mid)
+                need.note(scratch: reduce.scratchCount(for: shape), spatial.scratchCount(for: mid), shortcut?.scratchCount(for: shape) ?? 0)
                 built.append(Bottleneck(reduce: reduce, spatial: spatial, expand: expand, shortcut: shortcut, inputShape: shape))
                 shape = out
             }

@@ -8,7 +8,7 @@ final class Arena: @unchecked Sendable {
     let scratch: FloatBuffer
 
     init(requirement: WorkspaceRequirement) {
-        buffers = (0..<requirement.bufferCount).map { _ in FloatBuffer(count: requirement.activationCount) }
+        buffers = requirement.bufferCounts.map { FloatBuffer(count: $0) }
         scratch = FloatBuffer(count: requirement.scratchCount)
     }
 
@@ -33,15 +33,29 @@ final class Workspace: @unchecked Sendable {
     }
 }
 
-/// How large an arena an encoder needs, measured while the encoder is built.
+/// How large an arena an encoder needs, measured while the encoder is built: the largest map
+/// each buffer role ever holds, and the largest scratch any layer asks for.
 struct WorkspaceRequirement {
-    var bufferCount = 0
-    var activationCount = 0
+    var bufferCounts: [Int]
     var scratchCount = 0
 
-    /// Records a layer's input, output and scratch sizes.
-    mutating func note(_ shapes: FeatureMapShape..., scratch: Int = 0) {
-        for s in shapes { activationCount = max(activationCount, s.count) }
-        scratchCount = max(scratchCount, scratch)
+    init(buffers: Int) { bufferCounts = Array(repeating: 0, count: buffers) }
+
+    /// Records maps that buffer `role` holds.
+    mutating func note(buffer role: Int, _ shapes: FeatureMapShape...) {
+        for s in shapes { bufferCounts[role] = max(bufferCounts[role], s.count) }
+    }
+
+    /// Records maps that the two ping-pong buffers `first` and `first + 1` hold in turn.
+    mutating func note(pingPong first: Int, _ shapes: FeatureMapShape...) {
+        for s in shapes {
+            bufferCounts[first] = max(bufferCounts[first], s.count)
+            bufferCounts[first + 1] = max(bufferCounts[first + 1], s.count)
+        }
+    }
+
+    /// Records a layer's scratch needs.
+    mutating func note(scratch: Int...) {
+        for n in scratch { scratchCount = max(scratchCount, n) }
     }
 }

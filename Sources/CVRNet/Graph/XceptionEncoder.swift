@@ -40,8 +40,8 @@ final class XceptionEncoder: @unchecked Sendable {
     init(input: FeatureMapShape, names: XceptionLayerNames, source: LayerWeightSource) throws(CVRNetError) {
         inputShape = input
         let eps = Self.epsilon
-        var need = WorkspaceRequirement()
-        need.bufferCount = 4
+        // Buffers: 0 and 1 take turns holding block inputs and outputs, 2 and 3 a block's inner maps.
+        var need = WorkspaceRequirement(buffers: 4)
 
         conv1 = Convolution2D(window: WindowGeometry(kernel: 3, stride: 2, padding: .valid), inputChannels: input.channels, outputChannels: 32)
         try source.load(conv1, layer: names.prefix + "block1_conv1", hasBias: false, batchNorm: names.prefix + "block1_conv1_bn", epsilon: eps)
@@ -49,7 +49,9 @@ final class XceptionEncoder: @unchecked Sendable {
         conv2 = Convolution2D(window: WindowGeometry(kernel: 3, stride: 1, padding: .valid), inputChannels: 32, outputChannels: 64)
         try source.load(conv2, layer: names.prefix + "block1_conv2", hasBias: false, batchNorm: names.prefix + "block1_conv2_bn", epsilon: eps)
         var shape = conv2.outputShape(for: s1)
-        need.note(input, s1, shape, scratch: max(conv1.scratchCount(for: input), conv2.scratchCount(for: s1)))
+        need.note(buffer: 0, s1)
+        need.note(buffer: 1, shape)
+        need.note(scratch: conv1.scratchCount(for: input), conv2.scratchCount(for: s1))
 
         func separable(_ block: Int, _ index: Int, _ cin: Int, _ cout: Int) throws(CVRNetError) -> SeparableConvolution2D {
             let s = SeparableConvolution2D(inputChannels: cin, outputChannels: cout)
@@ -71,9 +73,10 @@ final class XceptionEncoder: @unchecked Sendable {
             let pooled = residual.outputShape(for: shape)
             // The depthwise bands go to the scratch buffer, as does the residual's strided gather.
             let midShape = FeatureMapShape(height: shape.height, width: shape.width, channels: mid)
-            need.note(shape, midShape, FeatureMapShape(height: shape.height, width: shape.width, channels: out), pooled,
-                      scratch: max(residual.scratchCount(for: shape), first.scratchCount(for: shape),
-                                   second.scratchCount(for: midShape)))
+            need.note(pingPong: 0, shape, pooled)
+            need.note(buffer: 2, midShape)
+            need.note(buffer: 3, FeatureMapShape(height: shape.height, width: shape.width, channels: out))
+            need.note(scratch: residual.scratchCount(for: shape), first.scratchCount(for: shape), second.scratchCount(for: midShape))
             return DownsamplingBlock(number: block, reluInput: reluInput, first: first, second: second,
                                      residual: residual, pool: pool, inputShape: shape)
         }
@@ -96,10 +99,13 @@ final class XceptionEncoder: @unchecked Sendable {
         shape = exit.residual.outputShape(for: shape)
         block14 = (try separable(14, 1, 1024, 1536), try separable(14, 2, 1536, 2048))
         outputShape = FeatureMapShape(height: shape.height, width: shape.width, channels: 2048)
-        need.note(outputShape, scratch: max(
-            mids[0].convs[0].scratchCount(for: middleShape),
-            block14.0.scratchCount(for: FeatureMapShape(height: shape.height, width: shape.width, channels: 1024)),
-            block14.1.scratchCount(for: FeatureMapShape(height: shape.height, width: shape.width, channels: 1536))))
+        let block14Mid = FeatureMapShape(height: shape.height, width: shape.width, channels: 1536)
+        need.note(buffer: 2, middleShape, block14Mid)
+        need.note(buffer: 3, middleShape)
+        need.note(pingPong: 0, middleShape, outputShape)
+        need.note(scratch: mids[0].convs[0].scratchCount(for: middleShape),
+                  block14.0.scratchCount(for: FeatureMapShape(height: shape.height, width: shape.width, channels: 1024)),
+                  block14.1.scratchCount(for: block14Mid))
         requirement = need
     }
 
