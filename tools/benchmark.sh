@@ -11,7 +11,7 @@
 # the peers from tools/requirements-benchmark.txt into .venv when they are missing or the
 # file changed, builds cvrnet-benchmark and cvrnet (release) in .build-bench, then runs
 # tools/benchmark.py. Results: printed, and written to weights/benchmark-results.json.
-# Takes about 5-10 minutes on 2 cores (the first run also converts the model to ONNX,
+# Takes about 4-6 minutes on 2 cores (the first run also converts the model to ONNX,
 # about 1.5 minutes, cached as weights/*.onnx). Not a test: run it on demand, on an
 # otherwise idle machine for numbers worth quoting.
 set -euo pipefail
