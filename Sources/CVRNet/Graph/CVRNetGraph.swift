@@ -88,3 +88,7 @@ final class CVRNetGraph: @unchecked Sendable {
         }
     }
 }
+
+/// Receives tapped feature maps during a forward pass (debugging and parity tests only).
+/// Head 1's map arrives in two halves: ResNet50's 2048 channels, then Xception's, each 7x7.
+typealias TapObserver = (_ head: HeadScale, _ part: Int, _ map: UnsafePointer<Float>, _ shape: FeatureMapShape) -> Void

@@ -38,7 +38,3 @@ public enum HeadScale: Int, CaseIterable, Sendable, Codable, CustomStringConvert
         }
     }
 }
-
-/// Receives tapped feature maps during a forward pass (debugging and parity tests only).
-/// Head 1's map arrives in two halves: ResNet50's 2048 channels, then Xception's, each 7x7.
-typealias TapObserver = (_ head: HeadScale, _ part: Int, _ map: UnsafePointer<Float>, _ shape: FeatureMapShape) -> Void
