@@ -86,25 +86,33 @@ public final class Convolution2D: @unchecked Sendable {
         precondition(inputShape.channels == inputChannels, "channel mismatch")
         let out = outputShape(for: inputShape)
         let m = out.height * out.width
+        let n = outputChannels
         if isPointwise {
-            MatrixMultiply.multiply(m: m, n: outputChannels, k: patchLength, a: input, lda: patchLength,
-                                    b: kernel.pointer, ldb: outputChannels, c: output, ldc: outputChannels,
-                                    accumulate: accumulate)
+            // Bands of rows so each band's epilogue runs while its rows are still in cache.
+            let band = max(256, Self.bandFloats / max(1, n))
+            var r0 = 0
+            while r0 < m {
+                let r1 = min(m, r0 + band)
+                MatrixMultiply.multiply(m: r1 - r0, n: n, k: patchLength, a: input + r0 * patchLength, lda: patchLength,
+                                        b: kernel.pointer, ldb: n, c: output + r0 * n, ldc: n, accumulate: accumulate)
+                addBiasAndActivate(output + r0 * n, rows: r1 - r0, channels: n, bias: bias.pointer, activation: activation)
+                r0 = r1
+            }
         } else {
             guard let scratch else { preconditionFailure("im2col convolution needs scratch") }
             let band = bandRows(out)
             var y0 = 0
             while y0 < out.height {
                 let y1 = min(out.height, y0 + band)
+                let rows = (y1 - y0) * out.width
+                let c = output + y0 * out.width * n
                 im2col(input: input, shape: inputShape, window: window, outputRows: y0..<y1, output: scratch)
-                MatrixMultiply.multiply(m: (y1 - y0) * out.width, n: outputChannels, k: patchLength, a: scratch,
-                                        lda: patchLength, b: kernel.pointer, ldb: outputChannels,
-                                        c: output + y0 * out.width * outputChannels, ldc: outputChannels,
-                                        accumulate: accumulate)
+                MatrixMultiply.multiply(m: rows, n: n, k: patchLength, a: scratch, lda: patchLength,
+                                        b: kernel.pointer, ldb: n, c: c, ldc: n, accumulate: accumulate)
+                addBiasAndActivate(c, rows: rows, channels: n, bias: bias.pointer, activation: activation)
                 y0 = y1
             }
         }
-        addBiasAndActivate(output, rows: m, channels: outputChannels, bias: bias.pointer, activation: activation)
     }
 }
 

@@ -47,13 +47,13 @@ public final class SeparableConvolution2D: @unchecked Sendable {
             let y1 = min(shape.height, y0 + band)
             depthwiseConvolution3x3(input: input, shape: shape, kernel: depthwiseKernel.pointer, outputRows: y0..<y1,
                                     output: scratch, reluInput: reluInput)
-            MatrixMultiply.multiply(m: (y1 - y0) * shape.width, n: outputChannels, k: inputChannels, a: scratch,
+            let rows = (y1 - y0) * shape.width
+            let c = output + y0 * shape.width * outputChannels
+            MatrixMultiply.multiply(m: rows, n: outputChannels, k: inputChannels, a: scratch,
                                     lda: inputChannels, b: pointwise.kernel.pointer, ldb: outputChannels,
-                                    c: output + y0 * shape.width * outputChannels, ldc: outputChannels,
-                                    accumulate: accumulate)
+                                    c: c, ldc: outputChannels, accumulate: accumulate)
+            addBiasAndActivate(c, rows: rows, channels: outputChannels, bias: pointwise.bias.pointer, activation: activation)
             y0 = y1
         }
-        addBiasAndActivate(output, rows: shape.height * shape.width, channels: outputChannels,
-                           bias: pointwise.bias.pointer, activation: activation)
     }
 }
