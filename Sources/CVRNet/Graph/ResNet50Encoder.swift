@@ -42,6 +42,7 @@ final class ResNet50Encoder: @unchecked Sendable {
         let (ph, pw) = stemPool.outputSize(height: stemOut.height, width: stemOut.width)
         var shape = FeatureMapShape(height: ph, width: pw, channels: 64)
         need.note(buffer: 1, shape)
+        var xRole = 1  // which of buffers 0 and 1 holds the current block input (as in `forward`)
 
         var built: [Bottleneck] = []
         for (stage, count, filters, stride) in Self.stages {
@@ -61,7 +62,10 @@ final class ResNet50Encoder: @unchecked Sendable {
                 let shortcut = block == 1 ? try conv(1, s, shape.channels, 4 * filters, .shortcut) : nil
                 let mid = reduce.outputShape(for: shape)
                 let out = expand.outputShape(for: mid)
-                need.note(pingPong: 0, shape, out)
+                if shortcut != nil {
+                    xRole = 1 - xRole  // a projection block writes the other buffer, then they swap
+                }
+                need.note(buffer: xRole, out)  // identity blocks add in place
                 need.note(buffer: 2, mid)
                 need.note(buffer: 3, mid)
                 need.note(scratch: reduce.scratchCount(for: shape), spatial.scratchCount(for: mid), shortcut?.scratchCount(for: shape) ?? 0)

@@ -46,14 +46,6 @@ struct WorkspaceRequirement {
         for s in shapes { bufferCounts[role] = max(bufferCounts[role], s.count) }
     }
 
-    /// Records maps that the two ping-pong buffers `first` and `first + 1` hold in turn.
-    mutating func note(pingPong first: Int, _ shapes: FeatureMapShape...) {
-        for s in shapes {
-            bufferCounts[first] = max(bufferCounts[first], s.count)
-            bufferCounts[first + 1] = max(bufferCounts[first + 1], s.count)
-        }
-    }
-
     /// Records a layer's scratch needs.
     mutating func note(scratch: Int...) {
         for n in scratch { scratchCount = max(scratchCount, n) }

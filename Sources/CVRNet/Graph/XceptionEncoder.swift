@@ -51,6 +51,7 @@ final class XceptionEncoder: @unchecked Sendable {
         var shape = conv2.outputShape(for: s1)
         need.note(buffer: 0, s1)
         need.note(buffer: 1, shape)
+        var xRole = 1  // which of buffers 0 and 1 holds the current block input (as in `forward`)
         need.note(scratch: conv1.scratchCount(for: input), conv2.scratchCount(for: s1))
 
         func separable(_ block: Int, _ index: Int, _ cin: Int, _ cout: Int) throws(CVRNetError) -> SeparableConvolution2D {
@@ -73,7 +74,8 @@ final class XceptionEncoder: @unchecked Sendable {
             let pooled = residual.outputShape(for: shape)
             // The depthwise bands go to the scratch buffer, as does the residual's strided gather.
             let midShape = FeatureMapShape(height: shape.height, width: shape.width, channels: mid)
-            need.note(pingPong: 0, shape, pooled)
+            xRole = 1 - xRole  // the pooled sum goes to the other buffer, then they swap
+            need.note(buffer: xRole, pooled)
             need.note(buffer: 2, midShape)
             need.note(buffer: 3, FeatureMapShape(height: shape.height, width: shape.width, channels: out))
             need.note(scratch: residual.scratchCount(for: shape), first.scratchCount(for: shape), second.scratchCount(for: midShape))
@@ -102,7 +104,7 @@ final class XceptionEncoder: @unchecked Sendable {
         let block14Mid = FeatureMapShape(height: shape.height, width: shape.width, channels: 1536)
         need.note(buffer: 2, middleShape, block14Mid)
         need.note(buffer: 3, middleShape)
-        need.note(pingPong: 0, middleShape, outputShape)
+        need.note(buffer: 1 - xRole, outputShape)  // block 14 writes the other buffer
         need.note(scratch: mids[0].convs[0].scratchCount(for: middleShape),
                   block14.0.scratchCount(for: FeatureMapShape(height: shape.height, width: shape.width, channels: 1024)),
                   block14.1.scratchCount(for: block14Mid))
