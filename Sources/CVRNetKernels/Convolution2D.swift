@@ -46,9 +46,9 @@ public final class Convolution2D: @unchecked Sendable {
         return bandRows(out) * out.width * patchLength
     }
 
-    /// im2col runs over bands of output rows, so its matrix stays within `bandFloats` (a few
-    /// MB, cache-friendly) while each band's GEMM still has hundreds of rows.
-    public static let bandFloats = 1 << 19
+    /// im2col runs over bands of output rows, so its matrix stays within `bandFloats` (1 MB,
+    /// cache-friendly, small arenas) while each band's GEMM still has hundreds of rows.
+    public static let bandFloats = 1 << 18
 
     func bandRows(_ out: FeatureMapShape) -> Int {
         max(1, min(out.height, Self.bandFloats / max(1, out.width * patchLength)))
