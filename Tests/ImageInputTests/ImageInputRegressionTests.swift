@@ -30,7 +30,7 @@ import Testing
     /// (bytes 0xFF and the stuffed byte after them kept; a result of 0xFF becomes 0xFE, so no
     /// marker is made): the Huffman decoder meets bad codes. PIL decodes such files with
     /// libjpeg's warnings ignored; the FNV-1a hashes are of PIL's `convert("RGB")` bytes
-    /// (Pillow 12, libjpeg-turbo).
+    /// (Pillow 13.0.0 from tools/requirements.txt).
     static func corruptedScan(at offset: Int) -> [UInt8] {
         var data = ImageInputFixtures.bytes("jpeg-420-131x97.jpg")
         guard let sos = (0..<data.count - 3).first(where: { data[$0] == 0xFF && data[$0 + 1] == 0xDA }) else { return [] }
