@@ -258,7 +258,6 @@ import Testing
                     try output.write(contentsOf: chunk)
                     usleep(2_000)
                 }
-                try output.synchronize()
             } catch {
                 copyFailure.set()
             }
