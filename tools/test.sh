@@ -13,3 +13,10 @@ tools/prepare.sh
 flags=(-c release -Xswiftc -enable-testing --scratch-path .build-test)
 swift build "${flags[@]}" --build-tests
 swift test "${flags[@]}" --skip-build "$@"
+
+# Robustness (about 6 min on 2 cores): the suite under AddressSanitizer (~1 min build + ~1 min
+# tests), then a short fuzz pass of the PNG, JPEG and weights parsers (60 s per target).
+if [ "${CI:-}" = true ] || [ "${CVRNET_ROBUSTNESS:-}" = 1 ]; then
+    CVRNET_SKIP_PREPARE=1 tools/sanitize.sh address
+    tools/fuzz.sh "${CVRNET_FUZZ_SECONDS:-60}"
+fi

@@ -13,6 +13,14 @@ struct KerasParityTests {
     static let probabilityTolerance: Float = 1e-4
     static let tapTolerance: Double = 1e-4
 
+    /// The weights files the parity tests run on: all four, or only those listed (comma-separated)
+    /// in CVRNET_PARITY_WEIGHTS, which `tools/sanitize.sh thread` sets to one file.
+    static let parityWeightsFiles: [String] = {
+        let only = ProcessInfo.processInfo.environment["CVRNET_PARITY_WEIGHTS"]?
+            .split(separator: ",").map { String($0) } ?? []
+        return only.isEmpty ? RepositoryPaths.referenceWeightsFiles : only
+    }()
+
     static func loadModel(_ file: String) throws -> CVRNetModel {
         let url = RepositoryPaths.weights.appendingPathComponent(file)
         guard FileManager.default.fileExists(atPath: url.path) else {
@@ -21,7 +29,7 @@ struct KerasParityTests {
         return try CVRNetModel(weightsPath: url.path)
     }
 
-    @Test(arguments: RepositoryPaths.referenceWeightsFiles)
+    @Test(arguments: parityWeightsFiles)
     func predictionsMatchKeras(_ file: String) throws {
         let golden = try KerasGolden.load(weightsFile: file)
         let model = try Self.loadModel(file)
@@ -49,7 +57,7 @@ struct KerasParityTests {
         print("parity \(file): largest probability difference \(worst) over \(golden.images.count) images")
     }
 
-    @Test(arguments: RepositoryPaths.referenceWeightsFiles)
+    @Test(arguments: parityWeightsFiles)
     func tappedFeatureMapsMatchKeras(_ file: String) throws {
         let golden = try KerasGolden.load(weightsFile: file)
         let model = try Self.loadModel(file)
