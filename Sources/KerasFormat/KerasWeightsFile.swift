@@ -292,3 +292,19 @@ func firstNonFiniteIndex(_ values: UnsafeBufferPointer<Float>) -> Int? {
     }
     return nil
 }
+
+extension HDF5File {
+    /// A Keras string-array attribute (`layer_names`, `weight_names`), also when Keras split a
+    /// long one into `name0`, `name1`, ... (Keras 2 does so past HDF5's 64 KiB header limit).
+    /// For walking files that `KerasWeightsFile` refuses to open.
+    public func kerasStringArrayAttribute(_ name: String, at objectPath: String) -> [String]? {
+        if let values = stringArrayAttribute(name, at: objectPath) { return values }
+        var values: [String] = []
+        var chunk = 0
+        while let part = stringArrayAttribute("\(name)\(chunk)", at: objectPath) {
+            values += part
+            chunk += 1
+        }
+        return chunk > 0 ? values : nil
+    }
+}

@@ -166,28 +166,16 @@ struct WeightsInspection {
         var weights: [String: [(name: String, dataset: String)]]
     }
 
-    /// A Keras string-array attribute, also when Keras split it into `name0`, `name1`, ...
-    private static func kerasStrings(_ name: String, at object: String, in file: HDF5File) -> [String]? {
-        if let values = file.stringArrayAttribute(name, at: object) { return values }
-        var values: [String] = []
-        var chunk = 0
-        while let part = file.stringArrayAttribute("\(name)\(chunk)", at: object) {
-            values += part
-            chunk += 1
-        }
-        return chunk > 0 ? values : nil
-    }
-
     /// Structure, attributes and parameter counts (shapes only, no values read). Goes on past
     /// every problem it meets, recording each.
     private mutating func walk(_ file: HDF5File) -> KerasTree? {
         let root: String
         let layerNames: [String]
-        if let names = Self.kerasStrings("layer_names", at: "/", in: file) {
+        if let names = file.kerasStringArrayAttribute("layer_names", at: "/") {
             layout = .weightsOnly
             root = ""
             layerNames = names
-        } else if file.isGroup("/model_weights"), let names = Self.kerasStrings("layer_names", at: "/model_weights", in: file) {
+        } else if file.isGroup("/model_weights"), let names = file.kerasStringArrayAttribute("layer_names", at: "/model_weights") {
             layout = .fullModel
             root = "/model_weights"
             layerNames = names
@@ -218,7 +206,7 @@ struct WeightsInspection {
                 problem(KerasFormatError.layerGroupMissing(path: path, layer: layer).description)
                 continue
             }
-            guard let weightNames = Self.kerasStrings("weight_names", at: group, in: file) else {
+            guard let weightNames = file.kerasStringArrayAttribute("weight_names", at: group) else {
                 problem(KerasFormatError.notKerasWeights(path: path, missing: "the group of layer '\(layer)' has no weight_names attribute").description)
                 continue
             }
