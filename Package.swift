@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(name: "cvrnet", dependencies: [
             "CVRNet", "ImageInput", "KerasFormat", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        // Times this engine for tools/benchmark.py, which runs the peers in the same session.
+        // Times this engine for tools/benchmark.py, which runs the peers in the same run.
         .executableTarget(name: "cvrnet-benchmark", dependencies: ["CVRNet", "COpenBLAS"]),
 
         // Tests mirror the source layout; TestSupport finds fixtures and shared assertions.

@@ -56,7 +56,7 @@ struct ResNet50LayerNames {
 
 /// Names of Xception's weighted layers: explicit names (`block2_sepconv1`, `block2_sepconv1_bn`)
 /// except the four residual projections, which Keras auto-names `conv2d*` / `batch_normalization*`
-/// in creation order (blocks 2, 3, 4, 13); the numbering depends on what the session had built
+/// in creation order (blocks 2, 3, 4, 13); the numbering depends on what the Keras session had built
 /// before, so they are resolved by numeric order of their suffixes.
 struct XceptionLayerNames {
     let prefix = "xce_"
