@@ -89,7 +89,9 @@ struct WeightsInspection {
 
     static let referenceAttribute = "cvrnet_reference_weights"
 
-    static func inspect(path: String, options: WeightsOptions) -> WeightsInspection {
+    /// - Parameter checkSafety: first read the file in a child process (`WeightsSafetyCheck`);
+    ///   false only in that child.
+    static func inspect(path: String, options: WeightsOptions, checkSafety: Bool = true) -> WeightsInspection {
         var report = WeightsInspection(path: path)
         if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
            let size = attributes[.size] as? NSNumber {
@@ -99,10 +101,15 @@ struct WeightsInspection {
         // The Keras reader stops at the first structural problem; walk the HDF5 tree
         // ourselves so that every problem is found, and let the reader add its own verdict.
         var hdf5: HDF5File?
-        do {
-            hdf5 = try HDF5File(path: path)
-        } catch {
-            report.problem(error.description)
+        if checkSafety, let unsafeToOpen = WeightsSafetyCheck.problem(path: path) {
+            report.problem(unsafeToOpen)  // never opened in this process
+            return report
+        } else {
+            do {
+                hdf5 = try HDF5File(path: path)
+            } catch {
+                report.problem(error.description)
+            }
         }
         var tree: KerasTree?
         if let hdf5 {

@@ -140,6 +140,10 @@ struct WeightsOptions: ParsableArguments {
             Console.error(error.message)
             throw ExitStatus.weightsUnusable.code
         }
+        if let problem = WeightsSafetyCheck.problem(path: path) {
+            Console.error(problem + source.note)
+            throw ExitStatus.weightsUnusable.code
+        }
         let model: CVRNetModel
         do {
             model = try CVRNetModel(weightsPath: path, labels: labels?.labels)
