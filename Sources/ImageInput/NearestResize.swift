@@ -33,7 +33,7 @@ public enum NearestResize {
         let count = width * height * 3
         let pixels = [UInt8](unsafeUninitializedCapacity: count) { output, initialized in
             image.pixels.withUnsafeBufferPointer { input in
-                gather(input, sourceWidth: image.width, rows: rows, columns: columns, into: output)
+                gather(input, sourceWidth: image.width, rows: rows, columns: columns, into: output) { $0 }
             }
             initialized = count
         }
@@ -50,39 +50,26 @@ public enum NearestResize {
         let count = width * height * 3
         return [Float](unsafeUninitializedCapacity: count) { output, initialized in
             image.pixels.withUnsafeBufferPointer { input in
-                gather(input, sourceWidth: image.width, rows: rows, columns: columns, into: output)
+                gather(input, sourceWidth: image.width, rows: rows, columns: columns, into: output) { Float($0) }
             }
             initialized = count
         }
     }
 
-    /// Copies source pixel (rows[y], columns[x]) to output pixel (y, x).
-    private static func gather(_ input: UnsafeBufferPointer<UInt8>, sourceWidth: Int, rows: [Int],
-                               columns: [Int], into output: UnsafeMutableBufferPointer<UInt8>) {
+    /// Copies source pixel (rows[y], columns[x]) to output pixel (y, x), converting each sample
+    /// (to itself for 8-bit output, to Float for the model input).
+    @inline(__always)
+    private static func gather<Sample>(_ input: UnsafeBufferPointer<UInt8>, sourceWidth: Int, rows: [Int],
+                                       columns: [Int], into output: UnsafeMutableBufferPointer<Sample>,
+                                       _ convert: (UInt8) -> Sample) {
         var o = 0
         for row in rows {
             let base = row * sourceWidth * 3
             for column in columns {
                 let s = base + column * 3
-                output[o] = input[s]
-                output[o + 1] = input[s + 1]
-                output[o + 2] = input[s + 2]
-                o += 3
-            }
-        }
-    }
-
-    /// The same gather, converting to Float.
-    private static func gather(_ input: UnsafeBufferPointer<UInt8>, sourceWidth: Int, rows: [Int],
-                               columns: [Int], into output: UnsafeMutableBufferPointer<Float>) {
-        var o = 0
-        for row in rows {
-            let base = row * sourceWidth * 3
-            for column in columns {
-                let s = base + column * 3
-                output[o] = Float(input[s])
-                output[o + 1] = Float(input[s + 1])
-                output[o + 2] = Float(input[s + 2])
+                output[o] = convert(input[s])
+                output[o + 1] = convert(input[s + 1])
+                output[o + 2] = convert(input[s + 2])
                 o += 3
             }
         }
