@@ -21,8 +21,10 @@ let package = Package(
         // libpng and libjpeg report fatal errors through longjmp; this shim keeps that in C.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
 
+        // AVX-512 micro-kernels (packed-weight GEMM, depthwise 3x3), chosen at run time.
+        .target(name: "CAVX512Kernels"),
         // Tensors and kernels: plain functions over NHWC float buffers (no file formats here).
-        .target(name: "CVRNetKernels", dependencies: ["COpenBLAS"]),
+        .target(name: "CVRNetKernels", dependencies: ["COpenBLAS", "CAVX512Kernels"]),
         // Keras HDF5 weight files (libhdf5): layer groups, weight arrays, attributes.
         .target(name: "KerasFormat", dependencies: ["CHDF5"]),
         // Image decoding and conversion exactly as Keras `load_img` (PIL) does it.

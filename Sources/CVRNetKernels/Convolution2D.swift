@@ -10,10 +10,14 @@ public final class Convolution2D: @unchecked Sendable {
     public let window: WindowGeometry
     public let inputChannels: Int
     public let outputChannels: Int
-    /// `[kh * kw * inputChannels, outputChannels]`, row-major.
+    /// `[kh * kw * inputChannels, outputChannels]`, row-major, until `packForInference()`
+    /// rearranges it for the AVX-512 GEMM (see `isPacked`).
     public let kernel: FloatBuffer
     /// `outputChannels` biases (zeros for Keras layers with `use_bias=False`).
     public let bias: FloatBuffer
+
+    /// True once `packForInference()` has put `kernel` in the packed GEMM layout.
+    public private(set) var isPacked = false
 
     /// Creates a convolution with zeroed weights, to be filled by the loader.
     public init(window: WindowGeometry, inputChannels: Int, outputChannels: Int) {
@@ -72,6 +76,30 @@ public final class Convolution2D: @unchecked Sendable {
         for o in 0..<n { b[o] = (b[o] - movingMean[o]) * scale[o] + beta[o] }
     }
 
+    /// Rearranges `kernel` (in place, same size) for the AVX-512 GEMM when this CPU has it:
+    /// the weights are packed once here instead of inside every product. Call once, after the
+    /// weights are final (BatchNormalization folded), before the layer is shared between threads.
+    /// Does nothing on other CPUs, where the portable OpenBLAS path runs.
+    public func packForInference() {
+        guard AVX512.isAvailable, !isPacked else { return }
+        PackedMatrixMultiply.pack(kernel.pointer, k: patchLength, n: outputChannels)
+        isPacked = true
+    }
+
+    /// `C = act(A W + bias (+ C))` for `rows` rows of the GEMM's left matrix `a`.
+    func multiply(rows: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>,
+                  activation: Activation, accumulate: Bool) {
+        let n = outputChannels
+        if isPacked {
+            PackedMatrixMultiply.multiply(m: rows, n: n, k: patchLength, a: a, lda: lda, packed: kernel.pointer,
+                                          c: c, ldc: n, bias: bias.pointer, activation: activation, accumulate: accumulate)
+        } else {
+            MatrixMultiply.multiply(m: rows, n: n, k: patchLength, a: a, lda: lda, b: kernel.pointer, ldb: n,
+                                    c: c, ldc: n, accumulate: accumulate)
+            addBiasAndActivate(c, rows: rows, channels: n, bias: bias.pointer, activation: activation)
+        }
+    }
+
     /// Runs the convolution on one HWC map.
     ///
     /// - Parameters:
@@ -93,9 +121,8 @@ public final class Convolution2D: @unchecked Sendable {
             var r0 = 0
             while r0 < m {
                 let r1 = min(m, r0 + band)
-                MatrixMultiply.multiply(m: r1 - r0, n: n, k: patchLength, a: input + r0 * patchLength, lda: patchLength,
-                                        b: kernel.pointer, ldb: n, c: output + r0 * n, ldc: n, accumulate: accumulate)
-                addBiasAndActivate(output + r0 * n, rows: r1 - r0, channels: n, bias: bias.pointer, activation: activation)
+                multiply(rows: r1 - r0, a: input + r0 * patchLength, lda: patchLength, c: output + r0 * n,
+                         activation: activation, accumulate: accumulate)
                 r0 = r1
             }
         } else {
@@ -107,9 +134,7 @@ public final class Convolution2D: @unchecked Sendable {
                 let rows = (y1 - y0) * out.width
                 let c = output + y0 * out.width * n
                 im2col(input: input, shape: inputShape, window: window, outputRows: y0..<y1, output: scratch)
-                MatrixMultiply.multiply(m: rows, n: n, k: patchLength, a: scratch, lda: patchLength,
-                                        b: kernel.pointer, ldb: n, c: c, ldc: n, accumulate: accumulate)
-                addBiasAndActivate(c, rows: rows, channels: n, bias: bias.pointer, activation: activation)
+                multiply(rows: rows, a: scratch, lda: patchLength, c: c, activation: activation, accumulate: accumulate)
                 y0 = y1
             }
         }

@@ -49,10 +49,7 @@ public final class SeparableConvolution2D: @unchecked Sendable {
                                     output: scratch, reluInput: reluInput)
             let rows = (y1 - y0) * shape.width
             let c = output + y0 * shape.width * outputChannels
-            MatrixMultiply.multiply(m: rows, n: outputChannels, k: inputChannels, a: scratch,
-                                    lda: inputChannels, b: pointwise.kernel.pointer, ldb: outputChannels,
-                                    c: c, ldc: outputChannels, accumulate: accumulate)
-            addBiasAndActivate(c, rows: rows, channels: outputChannels, bias: pointwise.bias.pointer, activation: activation)
+            pointwise.multiply(rows: rows, a: scratch, lda: inputChannels, c: c, activation: activation, accumulate: accumulate)
             y0 = y1
         }
     }

@@ -25,12 +25,28 @@ struct KerasLayerFixtureTests {
         let parity = layerParity(result.values, fixture.output.values)
         #expect(parity.ok, "\(file): max error \(parity.error) > \(parity.bound)")
     }
+
+    /// The same fixtures with every convolution's weights packed for the AVX-512 GEMM, as the
+    /// model loader packs them (on CPUs without AVX-512 this repeats the portable path).
+    @Test(arguments: fixtureNames)
+    func layerWithPackedWeightsMatchesKeras(_ file: String) throws {
+        let fixture = try LayerFixture(url: RepositoryPaths.layerFixtures.appendingPathComponent(file))
+        let result = try FixtureRunner(fixture, packedWeights: true).run()
+        #expect(result.shape == fixture.output.shape, "\(file): output shape")
+        let parity = layerParity(result.values, fixture.output.values)
+        #expect(parity.ok, "\(file): max error \(parity.error) > \(parity.bound)")
+    }
 }
 
 /// Runs one fixture's layer (or two-layer model) with cvrnet's kernels, image by image.
 struct FixtureRunner {
     let fixture: LayerFixture
-    init(_ fixture: LayerFixture) { self.fixture = fixture }
+    /// Pack convolution weights (`Convolution2D.packForInference`) before running them.
+    let packedWeights: Bool
+    init(_ fixture: LayerFixture, packedWeights: Bool = false) {
+        self.fixture = fixture
+        self.packedWeights = packedWeights
+    }
 
     struct Unsupported: Error, CustomStringConvertible { let description: String }
 
@@ -106,6 +122,7 @@ struct FixtureRunner {
             sep.depthwiseKernel.buffer.update(fromContentsOf: w[0].values)
             sep.pointwise.kernel.buffer.update(fromContentsOf: w[1].values)
             if w.count > 2 { sep.pointwise.bias.buffer.update(fromContentsOf: w[2].values) }
+            if packedWeights { sep.pointwise.packForInference() }
             return apply(input) { x, s in
                 var dw = [Float](repeating: 0, count: sep.scratchCount(for: s))
                 var out = [Float](repeating: 0, count: s.height * s.width * cout)
@@ -120,6 +137,7 @@ struct FixtureRunner {
             let c = input.shape[3]
             let conv = Convolution2D(window: WindowGeometry(kernel: 1, stride: 1, padding: .valid), inputChannels: c, outputChannels: c)
             for i in 0..<c { conv.kernel.pointer[i * c + i] = 1 }
+            if packedWeights { conv.packForInference() }
             var out = other.values
             input.values.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { o in
                 let s = FeatureMapShape(height: input.shape[1], width: input.shape[2], channels: c)
@@ -187,6 +205,7 @@ struct FixtureRunner {
     }
 
     func forward(_ conv: Convolution2D, _ x: [Float], _ s: FeatureMapShape) -> (FeatureMapShape, [Float]) {
+        if packedWeights { conv.packForInference() }
         let o = conv.outputShape(for: s)
         var out = [Float](repeating: 0, count: o.count)
         var scratch = [Float](repeating: 0, count: max(conv.scratchCount(for: s), 1))

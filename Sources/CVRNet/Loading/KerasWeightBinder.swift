@@ -64,6 +64,7 @@ struct KerasWeightBinder: LayerWeightSource {
         if hasBias { try read(layer, names[1], into: conv.bias.buffer, expected: [conv.outputChannels]) }
         let bn = try batchNorm(bnLayer, channels: conv.outputChannels)
         conv.foldBatchNormalization(gamma: bn.gamma, beta: bn.beta, movingMean: bn.mean, movingVariance: bn.variance, epsilon: epsilon)
+        conv.packForInference()
     }
 
     func load(_ conv: SeparableConvolution2D, layer: String, batchNorm bnLayer: String, epsilon: Float) throws(CVRNetError) {
@@ -73,6 +74,7 @@ struct KerasWeightBinder: LayerWeightSource {
         let bn = try batchNorm(bnLayer, channels: conv.outputChannels)
         conv.pointwise.foldBatchNormalization(gamma: bn.gamma, beta: bn.beta, movingMean: bn.mean,
                                               movingVariance: bn.variance, epsilon: epsilon)
+        conv.pointwise.packForInference()
     }
 
     func load(_ dense: Dense, layer: String) throws(CVRNetError) {
