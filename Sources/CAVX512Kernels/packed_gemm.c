@@ -9,12 +9,14 @@
 // Blocking: rows in blocks of ROW_BLOCK, k in blocks of K_BLOCK. The micro-kernel computes a
 // ROWS x 32 tile (28 of the 32 zmm registers as accumulators), broadcasting A from its packed
 // block and loading two vectors of the B panel per k.
-#include <immintrin.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "CAVX512Kernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
 
 #define PANEL CVRNET_GEMM_PANEL_WIDTH
 #define ROWS 14
@@ -202,3 +204,15 @@ void cvrnet_packed_gemm(ptrdiff_t row_begin, ptrdiff_t row_end, ptrdiff_t panel_
         }
     }
 }
+
+#else  // Not x86-64: cvrnet_avx512_available() is 0 and these are never called.
+
+void cvrnet_pack_gemm_weights(const float *b, ptrdiff_t k, ptrdiff_t n, float *packed) { abort(); }
+
+void cvrnet_packed_gemm(ptrdiff_t row_begin, ptrdiff_t row_end, ptrdiff_t panel_begin, ptrdiff_t panel_end,
+                        ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *packed,
+                        float *c, ptrdiff_t ldc, const float *bias, int relu, int accumulate) {
+    abort();
+}
+
+#endif

@@ -1,16 +1,38 @@
+import CAVX512Kernels
+
 /// The depthwise half of a Keras `SeparableConv2D(kernel_size=3, padding="same", strides=1)`:
 /// every channel is convolved with its own 3x3 filter, zero padding of one on each side.
 ///
 /// Computes output rows `outputRows` (all by default) into `output` starting at its first row.
 /// Layouts: input and output HWC; `kernel` is Keras's `depthwise_kernel` of shape (3, 3, C, 1),
-/// i.e. index `(ky * 3 + kx) * C + c`. Threaded over output rows; the innermost loop runs over
-/// contiguous channels so the compiler vectorises it. Taps are accumulated in Keras's order
-/// (ky, then kx) with padded taps skipped (they contribute exact zeros).
+/// i.e. index `(ky * 3 + kx) * C + c`. Threaded over output rows. Taps are accumulated in
+/// Keras's order (ky, then kx) with padded taps skipped (they contribute exact zeros).
 /// `reluInput` applies `max(x, 0)` while reading, which fuses Xception's pre-activation
 /// `Activation("relu")` (the un-activated map is still needed by the block's residual branch).
+/// Runs the AVX-512 kernel when the CPU has it, else `depthwiseConvolution3x3Portable`; both
+/// give bit-identical results.
 public func depthwiseConvolution3x3(input: UnsafePointer<Float>, shape: FeatureMapShape,
                                     kernel: UnsafePointer<Float>, outputRows: Range<Int>? = nil,
                                     output: UnsafeMutablePointer<Float>, reluInput: Bool) {
+    guard AVX512.isAvailable else {
+        depthwiseConvolution3x3Portable(input: input, shape: shape, kernel: kernel, outputRows: outputRows,
+                                        output: output, reluInput: reluInput)
+        return
+    }
+    let h = shape.height, w = shape.width, c = shape.channels
+    let band = outputRows ?? 0..<h
+    parallelChunks(band.count, minimumChunk: 2) { rows in
+        cvrnet_depthwise_conv3x3(input, h, w, c, kernel, band.lowerBound + rows.lowerBound,
+                                 band.lowerBound + rows.upperBound, output + rows.lowerBound * w * c,
+                                 reluInput ? 1 : 0)
+    }
+}
+
+/// `depthwiseConvolution3x3` in portable Swift: the innermost loop runs over contiguous channels
+/// so the compiler vectorises it (multiply then add, never fused, like the AVX-512 kernel).
+func depthwiseConvolution3x3Portable(input: UnsafePointer<Float>, shape: FeatureMapShape,
+                                     kernel: UnsafePointer<Float>, outputRows: Range<Int>? = nil,
+                                     output: UnsafeMutablePointer<Float>, reluInput: Bool) {
     let h = shape.height, w = shape.width, c = shape.channels
     let band = outputRows ?? 0..<h
     parallelChunks(band.count, minimumChunk: 2) { rows in

@@ -1,0 +1,104 @@
+@testable import CVRNetKernels
+import Testing
+
+/// The AVX-512 depthwise kernel against the portable Swift one: same sums in the same order, so
+/// the outputs must be bit-identical (not just close). Skipped on CPUs without AVX-512.
+struct DepthwiseConvolution3x3Tests {
+    struct Rng {
+        var state: UInt64
+        mutating func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state >> 11) % 2_000_001 - 1_000_000) / 1_000_000
+        }
+        mutating func array(_ n: Int) -> [Float] { (0..<n).map { _ in next() } }
+    }
+
+    /// (H, W, C): channel tails of 8 (728), 1 and none; single rows and columns; both loop orders
+    /// (up to 16 wide and wider) with every leftover after the 8- and 4-pixel groups.
+    static let shapes: [(h: Int, w: Int, c: Int)] = [
+        (5, 7, 16), (6, 5, 24), (14, 14, 728), (3, 3, 8), (1, 1, 17), (109, 109, 64),
+        (1, 9, 32), (9, 1, 20), (2, 2, 1), (4, 11, 1536), (19, 19, 1024), (7, 10, 33),
+        (4, 16, 24), (3, 17, 16), (5, 22, 40), (2, 29, 7), (1, 40, 48),
+    ]
+
+    /// Runs both kernels on the same data; returns how many output bit patterns differ (and the first).
+    static func compare(input: [Float], shape: FeatureMapShape, kernel: [Float], rows: Range<Int>?,
+                        relu: Bool, nanIsNaN: Bool = false) -> (count: Int, first: String) {
+        let n = (rows?.count ?? shape.height) * shape.width * shape.channels
+        var fast = [Float](repeating: .nan, count: n), portable = [Float](repeating: .nan, count: n)
+        input.withUnsafeBufferPointer { i in
+            kernel.withUnsafeBufferPointer { k in
+                fast.withUnsafeMutableBufferPointer { o in
+                    depthwiseConvolution3x3(input: i.baseAddress!, shape: shape, kernel: k.baseAddress!,
+                                            outputRows: rows, output: o.baseAddress!, reluInput: relu)
+                }
+                portable.withUnsafeMutableBufferPointer { o in
+                    depthwiseConvolution3x3Portable(input: i.baseAddress!, shape: shape, kernel: k.baseAddress!,
+                                                    outputRows: rows, output: o.baseAddress!, reluInput: relu)
+                }
+            }
+        }
+        var count = 0, first = ""
+        for j in 0..<n where fast[j].bitPattern != portable[j].bitPattern {
+            if nanIsNaN && fast[j].isNaN && portable[j].isNaN { continue }
+            if count == 0 { first = "index \(j): \(fast[j]) vs \(portable[j])" }
+            count += 1
+        }
+        return (count, first)
+    }
+
+    @Test(arguments: shapes.indices, [false, true])
+    func matchesPortableBitForBit(_ i: Int, _ relu: Bool) {
+        guard AVX512.isAvailable else { return }
+        let s = Self.shapes[i]
+        var rng = Rng(state: UInt64(i * 2 + (relu ? 1 : 0) + 1))
+        let shape = FeatureMapShape(height: s.h, width: s.w, channels: s.c)
+        let input = rng.array(shape.count), kernel = rng.array(9 * s.c)
+        let r = Self.compare(input: input, shape: shape, kernel: kernel, rows: nil, relu: relu)
+        #expect(r.count == 0, "\(shape) relu \(relu): \(r.count) outputs differ, first \(r.first)")
+        // One thread: a single call covering every row.
+        let serial = KernelThreading.serially {
+            Self.compare(input: input, shape: shape, kernel: kernel, rows: nil, relu: relu)
+        }
+        #expect(serial.count == 0, "\(shape) relu \(relu), serial: first \(serial.first)")
+    }
+
+    /// Bands of rows, as `SeparableConvolution2D` computes them: written from the output's first row.
+    @Test(arguments: [(6, 2..<4), (6, 0..<1), (6, 5..<6), (6, 1..<5), (9, 3..<9), (2, 1..<2), (6, 3..<3)])
+    func rowBandsMatchPortable(_ height: Int, _ rows: Range<Int>) {
+        guard AVX512.isAvailable else { return }
+        var rng = Rng(state: UInt64(height * 100 + rows.lowerBound * 10 + rows.upperBound))
+        let shape = FeatureMapShape(height: height, width: 5, channels: 40)
+        let input = rng.array(shape.count), kernel = rng.array(9 * shape.channels)
+        for relu in [false, true] {
+            let r = Self.compare(input: input, shape: shape, kernel: kernel, rows: rows, relu: relu)
+            #expect(r.count == 0, "rows \(rows) relu \(relu): first \(r.first)")
+        }
+    }
+
+    /// Negative inputs only (ReLU turns the map into zeros), and signed zeros, infinities, NaN
+    /// and subnormals: ReLU keeps NaN (Swift's `max(NaN, 0)` is NaN) and a -0 sum never appears.
+    @Test func specialValuesMatchPortable() {
+        guard AVX512.isAvailable else { return }
+        var rng = Rng(state: 99)
+        let shape = FeatureMapShape(height: 7, width: 9, channels: 24)
+        let negative = rng.array(shape.count).map { -abs($0) - 0.001 }
+        let kernel = rng.array(9 * shape.channels)
+        for relu in [false, true] {
+            let r = Self.compare(input: negative, shape: shape, kernel: kernel, rows: nil, relu: relu)
+            #expect(r.count == 0, "negative inputs, relu \(relu): first \(r.first)")
+        }
+        let specials: [Float] = [0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude,
+                                 -.leastNonzeroMagnitude, .greatestFiniteMagnitude, -1, 1]
+        let input = (0..<shape.count).map { j in j % 3 == 0 ? specials[(j / 3) % specials.count] : rng.next() }
+        var zeroKernel = kernel
+        for j in stride(from: 0, to: zeroKernel.count, by: 5) { zeroKernel[j] = j % 2 == 0 ? 0 : -0.0 }
+        for k in [kernel, zeroKernel] {
+            for relu in [false, true] {
+                // NaN payloads may depend on operand order; every NaN must still be NaN in both.
+                let r = Self.compare(input: input, shape: shape, kernel: k, rows: nil, relu: relu, nanIsNaN: true)
+                #expect(r.count == 0, "special values, relu \(relu): first \(r.first)")
+            }
+        }
+    }
+}
