@@ -126,17 +126,46 @@ final class XceptionEncoder: @unchecked Sendable {
         b.residual.forward(input: x, inputShape: s, output: out, scratch: dw, activation: .identity, accumulate: true)
     }
 
+    /// Where a forward pass stands between two entry-flow blocks.
+    struct Progress {
+        /// The buffer holding the next block's input, and the other one.
+        var x, y: UnsafeMutablePointer<Float>
+        /// Entry-flow blocks (of `entry`) already run.
+        var entryBlocksDone: Int
+    }
+
+    /// Tap callback: a down-sampling block's second SepConv-BN map with its block number.
+    typealias Tap = (_ block: Int, _ map: UnsafePointer<Float>, _ shape: FeatureMapShape) -> Void
+
     /// Runs the encoder; returns the buffer holding the 7x7x2048 output. `onTap` receives every
     /// down-sampling block's second SepConv-BN map (blocks 2, 3, 4, 13) with its block number;
     /// CVR-Net's heads use blocks 4 and 13.
     /// `checkpoint` runs before every block (see `CoreHandoff`).
     func forward(_ image: UnsafePointer<Float>, arena ws: Arena, checkpoint: () -> Void = {},
-                 onTap: (_ block: Int, _ map: UnsafePointer<Float>, _ shape: FeatureMapShape) -> Void) -> UnsafeMutablePointer<Float> {
+                 onTap: Tap) -> UnsafeMutablePointer<Float> {
+        let progress = begin(image, arena: ws, entryBlocks: 0, onTap: onTap)
+        return finish(progress, arena: ws, checkpoint: checkpoint, onTap: onTap)
+    }
+
+    /// The first part of `forward`: conv1, conv2 and the first `entryBlocks` entry-flow blocks.
+    func begin(_ image: UnsafePointer<Float>, arena ws: Arena, entryBlocks: Int, onTap: Tap) -> Progress {
         let s1 = conv1.outputShape(for: inputShape)
         conv1.forward(input: image, inputShape: inputShape, output: ws.buffer(0), scratch: ws.scratch.pointer, activation: .relu)
         conv2.forward(input: ws.buffer(0), inputShape: s1, output: ws.buffer(1), scratch: ws.scratch.pointer, activation: .relu)
-        var x = ws.buffer(1), y = ws.buffer(0)
-        for b in entry {
+        var progress = Progress(x: ws.buffer(1), y: ws.buffer(0), entryBlocksDone: 0)
+        for b in entry.prefix(entryBlocks) {
+            run(b, x: progress.x, out: progress.y, ws: ws) { map, shape in onTap(b.number, map, shape) }
+            swap(&progress.x, &progress.y)
+            progress.entryBlocksDone += 1
+        }
+        return progress
+    }
+
+    /// The rest of `forward` after `begin`.
+    func finish(_ progress: Progress, arena ws: Arena, checkpoint: () -> Void = {},
+                onTap: Tap) -> UnsafeMutablePointer<Float> {
+        var x = progress.x, y = progress.y
+        for b in entry.dropFirst(progress.entryBlocksDone) {
             checkpoint()
             run(b, x: x, out: y, ws: ws) { map, shape in onTap(b.number, map, shape) }
             swap(&x, &y)
