@@ -13,6 +13,11 @@ tools/prepare.sh
 flags=(-c release -Xswiftc -enable-testing --scratch-path .build-test)
 swift build "${flags[@]}" --build-tests
 swift test "${flags[@]}" --skip-build "$@"
+# On AVX-512 CPUs the run above used the AVX-512 kernels; check the portable kernels (every
+# other CPU) against Keras too: the kernel tests and end-to-end parity (about 1 min).
+if [ $# -eq 0 ]; then
+    CVRNET_PORTABLE_KERNELS=1 swift test "${flags[@]}" --skip-build --filter 'CVRNetKernelsTests|KerasParityTests'
+fi
 
 # Robustness (about 6 min on 2 cores): the suite under AddressSanitizer (~1 min build + ~1 min
 # tests), then a short fuzz pass of the PNG, JPEG and weights parsers (60 s per target).
