@@ -10,14 +10,25 @@ public final class Convolution2D: @unchecked Sendable {
     public let window: WindowGeometry
     public let inputChannels: Int
     public let outputChannels: Int
-    /// `[kh * kw * inputChannels, outputChannels]`, row-major, until `packForInference()`
-    /// rearranges it for the AVX-512 GEMM (see `isPacked`).
-    public let kernel: FloatBuffer
+    /// The weights in the layout of `weightLayout`: as loaded, `[kh * kw * inputChannels,
+    /// outputChannels]` row-major (HWIO); `packForInference` may replace them.
+    public private(set) var kernel: FloatBuffer
     /// `outputChannels` biases (zeros for Keras layers with `use_bias=False`).
     public let bias: FloatBuffer
 
-    /// True once `packForInference()` has put `kernel` in the packed GEMM layout.
-    public private(set) var isPacked = false
+    /// How `kernel` is laid out, which decides how `forward` computes.
+    public enum WeightLayout: Sendable, Equatable {
+        /// HWIO as Keras stores it: im2col + OpenBLAS (the portable path).
+        case hwio
+        /// Packed for the AVX-512 GEMM (`PackedMatrixMultiply`), same size.
+        case packed
+        /// Winograd F(2x2, 3x3): 16 packed `inputChannels x outputChannels` matrices
+        /// (`WinogradConvolution`), 16/9 of the size.
+        case winogradF2x2
+    }
+
+    /// The layout of `kernel`; `.hwio` until `packForInference`.
+    public private(set) var weightLayout = WeightLayout.hwio
 
     /// Creates a convolution with zeroed weights, to be filled by the loader.
     public init(window: WindowGeometry, inputChannels: Int, outputChannels: Int) {
@@ -45,6 +56,7 @@ public final class Convolution2D: @unchecked Sendable {
 
     /// Floats of scratch `forward` needs for an input of `shape` (zero for pointwise).
     public func scratchCount(for shape: FeatureMapShape) -> Int {
+        if weightLayout == .winogradF2x2 { return winogradScratchCount(for: shape) }
         if isPointwise { return 0 }
         let out = outputShape(for: shape)
         return bandRows(out) * out.width * patchLength
@@ -76,21 +88,35 @@ public final class Convolution2D: @unchecked Sendable {
         for o in 0..<n { b[o] = (b[o] - movingMean[o]) * scale[o] + beta[o] }
     }
 
-    /// Rearranges `kernel` (in place, same size) for the AVX-512 GEMM when this CPU has it:
-    /// the weights are packed once here instead of inside every product. Call once, after the
-    /// weights are final (BatchNormalization folded), before the layer is shared between threads.
-    /// Does nothing on other CPUs, where the portable OpenBLAS path runs.
-    public func packForInference() {
-        guard AVX512.isAvailable, !isPacked else { return }
+    /// Rearranges `kernel` for the AVX-512 kernels when this CPU has them: packed for the GEMM
+    /// (in place, same size), so the weights are packed once here instead of inside every
+    /// product; or, for a 3x3 stride-1 convolution given `winogradInput` whose output is at
+    /// least `WinogradConvolution.minimumOutputSize` on each side, transformed for Winograd
+    /// F(2x2, 3x3). Call once, after the weights are final (BatchNormalization folded), before
+    /// the layer is shared between threads. Does nothing on other CPUs (the portable path runs).
+    public func packForInference(winogradInput: FeatureMapShape? = nil) {
+        guard AVX512.isAvailable, weightLayout == .hwio else { return }
+        if let input = winogradInput, WinogradConvolution.applies(to: self, input: input) {
+            useWinograd()
+            return
+        }
         PackedMatrixMultiply.pack(kernel.pointer, k: patchLength, n: outputChannels)
-        isPacked = true
+        weightLayout = .packed
+    }
+
+    /// Switches a 3x3 stride-1 convolution with HWIO weights to Winograd F(2x2, 3x3), whatever
+    /// its map size (`packForInference` applies the size policy). AVX-512 only.
+    func useWinograd() {
+        precondition(AVX512.isAvailable && weightLayout == .hwio && WinogradConvolution.isEligible(self))
+        kernel = WinogradConvolution.transformKernel(of: self)
+        weightLayout = .winogradF2x2
     }
 
     /// `C = act(A W + bias (+ C))` for `rows` rows of the GEMM's left matrix `a`.
     func multiply(rows: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>,
                   activation: Activation, accumulate: Bool) {
         let n = outputChannels
-        if isPacked {
+        if weightLayout == .packed {
             PackedMatrixMultiply.multiply(m: rows, n: n, k: patchLength, a: a, lda: lda, packed: kernel.pointer,
                                           c: c, ldc: n, bias: bias.pointer, activation: activation, accumulate: accumulate)
         } else {
@@ -115,7 +141,12 @@ public final class Convolution2D: @unchecked Sendable {
         let out = outputShape(for: inputShape)
         let m = out.height * out.width
         let n = outputChannels
-        if isPointwise {
+        if weightLayout == .winogradF2x2 {
+            guard let scratch else { preconditionFailure("Winograd convolution needs scratch") }
+            precondition(!accumulate, "Winograd convolutions do not accumulate")
+            WinogradConvolution.forward(self, input: input, inputShape: inputShape, output: output,
+                                        scratch: scratch, activation: activation)
+        } else if isPointwise {
             // Bands of rows so each band's epilogue runs while its rows are still in cache.
             let band = max(256, Self.bandFloats / max(1, n))
             var r0 = 0

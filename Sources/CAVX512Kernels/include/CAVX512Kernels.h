@@ -42,6 +42,30 @@ void cvrnet_depthwise_conv3x3(const float *input, ptrdiff_t height, ptrdiff_t wi
                               const float *kernel, ptrdiff_t row_begin, ptrdiff_t row_end,
                               float *output, int relu_input);
 
+/// Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (winograd_f2x2_3x3.c). Transformed maps
+/// hold 16 positions p of `band_tiles` tiles of `channels`: index (p * band_tiles + t) * channels + c,
+/// with t = (tile row - first_tile_row) * tiles_x + tile column; tile (ty, tx) covers output
+/// rows 2ty, 2ty + 1 and columns 2tx, 2tx + 1.
+
+/// U = G g Gt of a (3, 3, cin, cout) HWIO kernel, into 16 row-major cin x cout matrices
+/// (computed in double precision). Portable code.
+void cvrnet_winograd_f2x2_kernel_transform(const float *kernel, ptrdiff_t cin, ptrdiff_t cout, float *u);
+
+/// V = Bt d B of the tiles in rows [tile_row_begin, tile_row_end) of an HWC map read with
+/// `pad_top` / `pad_left` zero rows and columns before it (and zeros past its end).
+void cvrnet_winograd_f2x2_input_transform(const float *input, ptrdiff_t height, ptrdiff_t width, ptrdiff_t channels,
+                                          ptrdiff_t pad_top, ptrdiff_t pad_left, ptrdiff_t tiles_x,
+                                          ptrdiff_t tile_row_begin, ptrdiff_t tile_row_end,
+                                          ptrdiff_t first_tile_row, ptrdiff_t band_tiles, float *v);
+
+/// Y = act(At M A + bias) of the tiles in rows [tile_row_begin, tile_row_end) into an HWC map
+/// of out_height x out_width (tiles past its edge are cut).
+void cvrnet_winograd_f2x2_output_transform(const float *m, ptrdiff_t out_height, ptrdiff_t out_width,
+                                           ptrdiff_t channels, ptrdiff_t tiles_x,
+                                           ptrdiff_t tile_row_begin, ptrdiff_t tile_row_end,
+                                           ptrdiff_t first_tile_row, ptrdiff_t band_tiles,
+                                           const float *bias, int relu, float *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -48,16 +48,19 @@ final class ResNet50Encoder: @unchecked Sendable {
         for (stage, count, filters, stride) in Self.stages {
             for block in 1...count {
                 let s = block == 1 ? stride : 1
-                func conv(_ k: Int, _ stride: Int, _ cin: Int, _ cout: Int, _ branch: ResNet50LayerNames.Branch) throws(CVRNetError) -> Convolution2D {
+                func conv(_ k: Int, _ stride: Int, _ cin: Int, _ cout: Int, _ branch: ResNet50LayerNames.Branch,
+                          winogradInput: FeatureMapShape? = nil) throws(CVRNetError) -> Convolution2D {
                     let pad: Padding2D = k == 1 ? .valid : .uniform(k / 2)  // 3x3 stride 1 'same'
                     let c = Convolution2D(window: WindowGeometry(kernel: k, stride: stride, padding: pad),
                                           inputChannels: cin, outputChannels: cout)
                     let (convName, bnName) = names.blockLayers(stage: stage, block: block, branch: branch)
-                    try source.load(c, layer: convName, hasBias: true, batchNorm: bnName, epsilon: eps)
+                    try source.load(c, layer: convName, hasBias: true, batchNorm: bnName, epsilon: eps,
+                                    winogradInput: winogradInput)
                     return c
                 }
                 let reduce = try conv(1, s, shape.channels, filters, .reduce)
-                let spatial = try conv(3, 1, filters, filters, .spatial)
+                // Every 3x3 conv of ResNet50 is stride 1: Winograd where the map is large enough.
+                let spatial = try conv(3, 1, filters, filters, .spatial, winogradInput: reduce.outputShape(for: shape))
                 let expand = try conv(1, 1, filters, 4 * filters, .expand)
                 let shortcut = block == 1 ? try conv(1, s, shape.channels, 4 * filters, .shortcut) : nil
                 let mid = reduce.outputShape(for: shape)

@@ -56,7 +56,8 @@ struct KerasWeightBinder: LayerWeightSource {
                 try vector(layer, names[2], count: channels), try vector(layer, names[3], count: channels))
     }
 
-    func load(_ conv: Convolution2D, layer: String, hasBias: Bool, batchNorm bnLayer: String, epsilon: Float) throws(CVRNetError) {
+    func load(_ conv: Convolution2D, layer: String, hasBias: Bool, batchNorm bnLayer: String, epsilon: Float,
+              winogradInput: FeatureMapShape?) throws(CVRNetError) {
         let names = try weightNames(layer, expected: hasBias ? 2 : 1)
         let w = conv.window
         try read(layer, names[0], into: conv.kernel.buffer,
@@ -64,7 +65,7 @@ struct KerasWeightBinder: LayerWeightSource {
         if hasBias { try read(layer, names[1], into: conv.bias.buffer, expected: [conv.outputChannels]) }
         let bn = try batchNorm(bnLayer, channels: conv.outputChannels)
         conv.foldBatchNormalization(gamma: bn.gamma, beta: bn.beta, movingMean: bn.mean, movingVariance: bn.variance, epsilon: epsilon)
-        conv.packForInference()
+        conv.packForInference(winogradInput: winogradInput)
     }
 
     func load(_ conv: SeparableConvolution2D, layer: String, batchNorm bnLayer: String, epsilon: Float) throws(CVRNetError) {
