@@ -8,13 +8,15 @@ import CAVX512Kernels
 /// activation. `U = G g Gᵀ` is computed once at load, in double precision. Keras computes the
 /// same convolution directly; the results differ only by float rounding (the parity tests bound it).
 enum WinogradConvolution {
-    /// Outputs smaller than this on a side are left to the direct GEMM: their many partial tiles
-    /// and short GEMMs cost more than Winograd saves (ResNet50's 7x7 stage 5).
-    static let minimumOutputSize = 14
+    /// Outputs smaller than this on a side are left to the direct GEMM. ResNet50's stage 4
+    /// (14x14) would gain 7 ms of CPU per image, but its transformed weights take 16/9 of the
+    /// 14 MB it has now (11 MB more) and push peak memory past 1.5x the weights file; stage 5 (7x7)
+    /// has too many partial tiles to gain.
+    static let minimumOutputSize = 28
 
     /// Tile rows per band are chosen so a band's transformed input and output (16 positions
-    /// each) fit in 2 MB: they stay in cache between the transforms and the GEMMs.
-    static let bandFloats = 1 << 19
+    /// each) fit in 1 MB: they stay in cache between the transforms and the GEMMs.
+    static let bandFloats = 1 << 18
 
     /// A 3x3 stride-1 convolution (any padding) with at most `zeroBias.count` output channels.
     static func isEligible(_ conv: Convolution2D) -> Bool {

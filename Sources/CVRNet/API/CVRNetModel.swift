@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CVRNetKernels
 import Foundation
 import ImageInput
@@ -47,6 +50,19 @@ public final class CVRNetModel: Sendable {
                                      kerasVersion: file.kerasVersion, backend: file.backend, classCount: graph.classes,
                                      isReferenceWeights: note != nil, referenceNote: note)
         pool = WorkspacePool(make: graph.makeWorkspace)
+        Self.returnFreedMemory()
+    }
+
+    /// Loading leaves freed temporaries (weight copies made while packing) in the heap; glibc's
+    /// `malloc_trim` hands them back, so they do not count against the process for its lifetime
+    /// (measured: 7 MB). Looked up at run time: Swift's Glibc module does not declare it.
+    private static func returnFreedMemory() {
+        #if canImport(Glibc)
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(nil, "malloc_trim") {  // nil: RTLD_DEFAULT on glibc
+            _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+        }
+        #endif
     }
 
     /// Number of classes.
@@ -100,7 +116,7 @@ public final class CVRNetModel: Sendable {
 
     /// Runs the graph and, when `observer` is given, shows it every tapped feature map.
     func run(_ input: UnsafePointer<Float>, observer: TapObserver?, encodersInParallel: Bool = false) -> Prediction {
-        let ws = pool.take()
+        let ws = pool.take(encodersSideBySide: encodersInParallel && observer == nil)
         defer { pool.give(ws) }
         let n = graph.classes
         var heads = [Float](repeating: 0, count: 5 * n)
@@ -119,22 +135,28 @@ public final class CVRNetModel: Sendable {
 }
 
 /// Workspaces kept for reuse between predictions; a caller that finds none free makes one.
+/// A caller running the encoders one after the other takes a small shared-arena workspace if one
+/// is free, else any; running them side by side needs one with an arena per encoder.
 final class WorkspacePool: @unchecked Sendable {
     private let lock = NSLock()
     private var free: [Workspace] = []
-    private let make: @Sendable () -> Workspace
+    private let make: @Sendable (_ encodersSideBySide: Bool) -> Workspace
     private let keep: Int
 
-    init(make: @escaping @Sendable () -> Workspace, keep: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    init(make: @escaping @Sendable (_ encodersSideBySide: Bool) -> Workspace,
+         keep: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.make = make
         self.keep = keep
     }
 
-    func take() -> Workspace {
+    func take(encodersSideBySide: Bool) -> Workspace {
         lock.lock()
-        let ws = free.popLast()
+        let index = encodersSideBySide
+            ? free.lastIndex { !$0.sharesArena }
+            : free.lastIndex { $0.sharesArena } ?? free.indices.last
+        let ws = index.map { free.remove(at: $0) }
         lock.unlock()
-        return ws ?? make()
+        return ws ?? make(encodersSideBySide)
     }
 
     func give(_ ws: Workspace) {

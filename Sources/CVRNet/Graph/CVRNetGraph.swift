@@ -27,10 +27,13 @@ final class CVRNetGraph: @unchecked Sendable {
     }
 
     /// A workspace sized for this graph.
-    func makeWorkspace() -> Workspace {
+    /// A workspace for running the encoders side by side (`forward`'s `encodersInParallel`), or
+    /// a smaller one for running them one after the other.
+    func makeWorkspace(encodersSideBySide: Bool) -> Workspace {
         Workspace(resnet: resnet.requirement, xception: xception.requirement,
                   pooledChannels: Self.headInputs(resnetOutput: resnet.outputShape.channels,
-                                                  xceptionOutput: xception.outputShape.channels))
+                                                  xceptionOutput: xception.outputShape.channels),
+                  encodersSideBySide: encodersSideBySide)
     }
 
     /// Runs one image (HWC, 224x224x3) and writes `classes` probabilities per head into
@@ -67,25 +70,26 @@ final class CVRNetGraph: @unchecked Sendable {
             globalAveragePooling2D(input: map, shape: shape, output: pooled[head.rawValue - 1])
         }
         let parallel = encodersInParallel && observer == nil
-        // Xception is about 50% more work than ResNet50. In parallel mode its first layers (the
-        // largest maps, which split well between cores) run on every core before the two
-        // encoders start side by side, so that both finish at about the same time.
-        let progress = xception.begin(image, arena: ws.xception, entryBlocks: parallel ? Self.xceptionLeadBlocks : 0,
-                                      onTap: xceptionTap)
-        let runXception = {
+        precondition(!parallel || !ws.sharesArena, "encoders side by side need a workspace with an arena each")
+        let runXception = { (progress: XceptionEncoder.Progress) in
             let out = self.xception.finish(progress, arena: ws.xception, checkpoint: handoff.checkpoint, onTap: xceptionTap)
             observer?(.fused7x7, 1, out, self.xception.outputShape)
             globalAveragePooling2D(input: out, shape: self.xception.outputShape, output: pooled[0] + self.resnet.outputShape.channels)
         }
         if parallel {
-            // Whichever encoder finishes first hands its core to the other one.
+            // Xception is about 50% more work than ResNet50: its first layers (the largest maps,
+            // which split well between cores) run on every core before the two encoders start side
+            // by side, so that both finish at about the same time. Whichever encoder finishes
+            // first then hands its core to the other one.
+            let progress = xception.begin(image, arena: ws.xception, entryBlocks: Self.xceptionLeadBlocks, onTap: xceptionTap)
             KernelThreading.onSeparateCores(2) { i in
-                if i == 0 { runXception() } else { runResNet() }
+                if i == 0 { runXception(progress) } else { runResNet() }
                 handoff.finish()
             }
         } else {
+            // One after the other (the arena may be shared): ResNet50 first, then Xception.
             runResNet()
-            runXception()
+            runXception(xception.begin(image, arena: ws.xception, entryBlocks: 0, onTap: xceptionTap))
         }
 
         for (i, head) in heads.enumerated() {
