@@ -1,11 +1,12 @@
 /// A 2-D convolution (Keras `Conv2D`, or the pointwise half of `SeparableConv2D`) with a
 /// per-channel bias and a fused epilogue (bias, optional residual accumulation, activation).
 ///
-/// The kernel is stored as Keras stores it, HWIO, which flattened is the `[kh*kw*cin, cout]`
-/// right-hand matrix of the GEMM. A 1x1 stride-1 unpadded convolution is a single `sgemm` over
-/// the input map; every other geometry goes through `im2col` first, band by band of output rows. BatchNormalization that
-/// follows the convolution is folded into the kernel and bias at load time
-/// (`foldBatchNormalization`), so inference never normalises.
+/// The kernel is loaded as Keras stores it, HWIO, which flattened is the `[kh*kw*cin, cout]`
+/// right-hand matrix of the GEMM. A 1x1 stride-1 unpadded convolution multiplies the input map
+/// directly; every other geometry goes through `im2col` first, band by band of output rows.
+/// BatchNormalization that follows the convolution is folded into the kernel and bias at load
+/// time (`foldBatchNormalization`), so inference never normalises. `packForInference` then picks
+/// the computation: the AVX-512 packed-weight GEMM, Winograd F(2x2, 3x3), or (other CPUs) OpenBLAS.
 public final class Convolution2D: @unchecked Sendable {
     public let window: WindowGeometry
     public let inputChannels: Int

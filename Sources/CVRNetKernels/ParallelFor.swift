@@ -3,9 +3,10 @@ import Foundation
 
 /// Runs `body` over `0..<count` split into contiguous chunks across the machine's cores.
 ///
-/// Used by every non-BLAS kernel (depthwise, pooling, im2col, epilogues); OpenBLAS threads its
-/// own GEMMs. Small ranges run inline to avoid dispatch overhead, and so does everything on a
-/// thread inside `KernelThreading.serially` (a worker that already owns one core).
+/// Used by every kernel, GEMMs included (they split their rows or column panels between the
+/// cores by shape only, so results never depend on the threading). Small ranges run inline to
+/// avoid dispatch overhead, and so does everything on a thread inside `KernelThreading.serially`
+/// (a worker that already owns one core).
 @inline(__always)
 public func parallelChunks(_ count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
     let cores = KernelThreading.threadCount
@@ -29,9 +30,9 @@ public func parallelChunks(_ count: Int, minimumChunk: Int = 1, _ body: (Range<I
 
 /// How the kernels use the machine's cores.
 ///
-/// Two ways to keep both cores busy: split every layer across the cores (one image at a time,
-/// OpenBLAS threading its GEMMs), or give each core its own independent work (the two encoders
-/// of one image, or different images of a batch) with every kernel on it running serially.
+/// Two ways to keep both cores busy: split every layer across the cores (one image at a time),
+/// or give each core its own independent work (the two encoders of one image, or different
+/// images of a batch) with every kernel on it running serially.
 public enum KernelThreading {
     /// Defaults to the number of active processors; `setThreadCount` overrides it.
     nonisolated(unsafe) public private(set) static var threadCount: Int = ProcessInfo.processInfo.activeProcessorCount
