@@ -1,17 +1,11 @@
 @testable import CVRNetKernels
+import TestSupport
 import Testing
 
 /// The AVX-512 depthwise kernel against the portable Swift one: same sums in the same order, so
 /// the outputs must be bit-identical (not just close). Skipped on CPUs without AVX-512.
 struct DepthwiseConvolution3x3Tests {
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int64(bitPattern: state >> 11) % 2_000_001 - 1_000_000) / 1_000_000
-        }
-        mutating func array(_ n: Int) -> [Float] { (0..<n).map { _ in next() } }
-    }
+    typealias Rng = SeededRandomFloats
 
     /// (H, W, C): channel tails of 8 (728), 1 and none; single rows and columns; both loop orders
     /// (up to 16 wide and wider) with every leftover after the 8- and 4-pixel groups.

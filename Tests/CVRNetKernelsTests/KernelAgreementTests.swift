@@ -1,17 +1,11 @@
 import CVRNetKernels
+import TestSupport
 import Testing
 
 /// Every optimised kernel against its plain twin in `ReferenceKernels`, on random shapes and the
 /// edge cases (odd sizes, channel tails not a multiple of 8, asymmetric padding).
 struct KernelAgreementTests {
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int64(bitPattern: state >> 11) % 2_000_001 - 1_000_000) / 1_000_000
-        }
-        mutating func array(_ n: Int) -> [Float] { (0..<n).map { _ in next() } }
-    }
+    typealias Rng = SeededRandomFloats
 
     static func maxError(_ a: [Float], _ b: [Float]) -> Float {
         zip(a, b).map { abs($0 - $1) }.max() ?? 0

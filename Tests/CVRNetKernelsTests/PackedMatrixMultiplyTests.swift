@@ -1,5 +1,6 @@
 import CAVX512Kernels
 @testable import CVRNetKernels
+import TestSupport
 import Testing
 
 /// The AVX-512 packed-weight GEMM against a double-precision reference, on shapes that hit every
@@ -19,20 +20,11 @@ struct PackedMatrixMultiplyTests {
         Case(m: 20, n: 31, k: 40), Case(m: 14, n: 47, k: 16),
     ]
 
-    /// Uniform values in [-1, 1) from a fixed seed.
-    static func values(_ count: Int, seed: UInt64) -> [Float] {
-        var state = seed
-        return (0..<count).map { _ in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(state >> 40) / Float(1 << 23) - 1
-        }
-    }
-
     @Test(arguments: cases)
     func matchesDoublePrecisionReference(_ c: Case) {
         guard AVX512.isAvailable else { return }
-        let a = Self.values(c.m * c.k, seed: 1), b = Self.values(c.k * c.n, seed: 2)
-        let bias = Self.values(c.n, seed: 3), residual = Self.values(c.m * c.n, seed: 4)
+        let a = SeededRandomFloats.values(c.m * c.k, seed: 1), b = SeededRandomFloats.values(c.k * c.n, seed: 2)
+        let bias = SeededRandomFloats.values(c.n, seed: 3), residual = SeededRandomFloats.values(c.m * c.n, seed: 4)
         var packed = b
         packed.withUnsafeMutableBufferPointer { PackedMatrixMultiply.pack($0.baseAddress!, k: c.k, n: c.n) }
         for accumulate in [false, true] {
@@ -65,8 +57,8 @@ struct PackedMatrixMultiplyTests {
     @Test(arguments: cases)
     func splittingDoesNotChangeTheResult(_ c: Case) {
         guard AVX512.isAvailable else { return }
-        let a = Self.values(c.m * c.k, seed: 5), bias = Self.values(c.n, seed: 6)
-        var packed = Self.values(c.k * c.n, seed: 7)
+        let a = SeededRandomFloats.values(c.m * c.k, seed: 5), bias = SeededRandomFloats.values(c.n, seed: 6)
+        var packed = SeededRandomFloats.values(c.k * c.n, seed: 7)
         packed.withUnsafeMutableBufferPointer { PackedMatrixMultiply.pack($0.baseAddress!, k: c.k, n: c.n) }
         let panels = (c.n + 31) / 32
         func run(_ rowCuts: [Int], _ panelCuts: [Int]) -> [Float] {

@@ -1,4 +1,5 @@
 @testable import CVRNetKernels
+import TestSupport
 import Testing
 
 /// Winograd F(2x2, 3x3) convolutions against a direct convolution in double precision: odd and
@@ -21,21 +22,12 @@ struct WinogradConvolutionTests {
         Case(height: 111, width: 111, cin: 32, cout: 64, padding: .valid),
     ]
 
-    /// Uniform values in [-1, 1) from a fixed seed.
-    static func values(_ count: Int, seed: UInt64) -> [Float] {
-        var state = seed
-        return (0..<count).map { _ in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(state >> 40) / Float(1 << 23) - 1
-        }
-    }
-
     @Test(arguments: cases)
     func matchesDirectConvolution(_ c: Case) {
         guard AVX512.isAvailable else { return }
         let shape = FeatureMapShape(height: c.height, width: c.width, channels: c.cin)
-        let kernel = Self.values(9 * c.cin * c.cout, seed: 11), bias = Self.values(c.cout, seed: 12)
-        let input = Self.values(shape.count, seed: 13)
+        let kernel = SeededRandomFloats.values(9 * c.cin * c.cout, seed: 11), bias = SeededRandomFloats.values(c.cout, seed: 12)
+        let input = SeededRandomFloats.values(shape.count, seed: 13)
         let conv = Convolution2D(window: WindowGeometry(kernel: 3, stride: 1, padding: c.padding), inputChannels: c.cin, outputChannels: c.cout)
         conv.kernel.buffer.update(from: kernel)
         conv.bias.buffer.update(from: bias)
