@@ -9,6 +9,7 @@
 // Blocking: rows in blocks of ROW_BLOCK, k in blocks of K_BLOCK. The micro-kernel computes a
 // ROWS x 32 tile (28 of the 32 zmm registers as accumulators), broadcasting A from its packed
 // block and loading two vectors of the B panel per k.
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,16 +152,23 @@ DEFINE_TILE(14)
 static const tile_fn tiles[ROWS + 1][2] = TILES(tile_);
 static const tile_fn direct_tiles[ROWS + 1][2] = TILES(direct_tile_);
 
-// Per-thread block of packed A rows; allocated on first use and kept for the thread's life
-// (cvrnet runs on a fixed set of worker threads).
-static _Thread_local float *packed_rows_buffer;
+// Per-thread block of packed A rows: allocated on a thread's first use, freed when the thread
+// exits (a pthread key destructor), so worker threads that come and go leak nothing.
+static pthread_key_t packed_rows_key;
+static pthread_once_t packed_rows_once = PTHREAD_ONCE_INIT;
+
+static void make_packed_rows_key(void) {
+    if (pthread_key_create(&packed_rows_key, free) != 0) abort();
+}
 
 static float *packed_rows(void) {
-    if (!packed_rows_buffer) {
-        packed_rows_buffer = aligned_alloc(64, (size_t)ROW_BLOCK * K_BLOCK * sizeof(float));
-        if (!packed_rows_buffer) abort();
+    pthread_once(&packed_rows_once, make_packed_rows_key);
+    float *buffer = pthread_getspecific(packed_rows_key);
+    if (!buffer) {
+        buffer = aligned_alloc(64, (size_t)ROW_BLOCK * K_BLOCK * sizeof(float));
+        if (!buffer || pthread_setspecific(packed_rows_key, buffer) != 0) abort();
     }
-    return packed_rows_buffer;
+    return buffer;
 }
 
 static __mmask16 lanes(ptrdiff_t count) {
