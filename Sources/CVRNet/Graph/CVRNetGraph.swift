@@ -5,9 +5,9 @@ import CVRNetKernels
 final class CVRNetGraph: @unchecked Sendable {
     static let inputShape = FeatureMapShape(height: 224, width: 224, channels: 3)
     /// Xception entry-flow blocks run on every core before the encoders run side by side
-    /// (serial: ResNet50 60 ms, Xception 90 ms). Measured median forward times: 91.3, 86.5,
-    /// 82.4 and 83.8 ms for 1, 2, 3 and 4 blocks.
-    static let xceptionLeadBlocks = 3
+    /// (serial: ResNet50 67 ms, Xception 90 ms). Median forward times, two interleaved runs on a
+    /// shared machine: 95.8/91.9, 94.5/88.3, 97.2/90.8 and 97.0/91.0 ms for 1, 2, 3 and 4 blocks.
+    static let xceptionLeadBlocks = 2
 
     let resnet: ResNet50Encoder
     let xception: XceptionEncoder
@@ -77,7 +77,7 @@ final class CVRNetGraph: @unchecked Sendable {
             globalAveragePooling2D(input: out, shape: self.xception.outputShape, output: pooled[0] + self.resnet.outputShape.channels)
         }
         if parallel {
-            // Xception is about 50% more work than ResNet50: its first layers (the largest maps,
+            // Xception is about 35% more work than ResNet50: its first layers (the largest maps,
             // which split well between cores) run on every core before the two encoders start side
             // by side, so that both finish at about the same time. Whichever encoder finishes
             // first then hands its core to the other one.
