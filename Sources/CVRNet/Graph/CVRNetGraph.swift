@@ -26,9 +26,8 @@ final class CVRNetGraph: @unchecked Sendable {
         [resnetOutput + xceptionOutput, 1024, 512, 728, 1024]
     }
 
-    /// A workspace sized for this graph.
-    /// A workspace for running the encoders side by side (`forward`'s `encodersInParallel`), or
-    /// a smaller one for running them one after the other.
+    /// A workspace sized for this graph: for running the encoders side by side (`forward`'s
+    /// `encodersInParallel`), or a smaller one for running them one after the other.
     func makeWorkspace(encodersSideBySide: Bool) -> Workspace {
         Workspace(resnet: resnet.requirement, xception: xception.requirement,
                   pooledChannels: Self.headInputs(resnetOutput: resnet.outputShape.channels,
