@@ -129,12 +129,13 @@ INLINE AVX512 void wide_row(const float *in_row, ptrdiff_t width, ptrdiff_t c, c
 
 // Rows [row_begin, row_end), specialised (by inlining) for ReLU and for rows with all three
 // input rows in range, whose tap loops then unroll.
-INLINE AVX512 void conv_rows(const float *input, ptrdiff_t height, ptrdiff_t width, ptrdiff_t c,
-                             const float *kernel, ptrdiff_t row_begin, ptrdiff_t row_end, float *output, int relu) {
+INLINE AVX512 void conv_rows(const float *input, ptrdiff_t input_row_begin, ptrdiff_t height, ptrdiff_t width,
+                             ptrdiff_t c, const float *kernel, ptrdiff_t row_begin, ptrdiff_t row_end, float *output,
+                             int relu) {
     const ptrdiff_t rs = width * c;
     const __mmask16 tail = (__mmask16)((1u << (c % 16)) - 1);  // the last block when c % 16 != 0
     for (ptrdiff_t y = row_begin; y < row_end; y++) {
-        const float *in_row = input + y * rs;
+        const float *in_row = input + (y - input_row_begin) * rs;
         float *out_row = output + (y - row_begin) * rs;
         // Rows outside the map are Keras's 'same' zero padding: their taps are skipped.
         const int ky0 = y == 0 ? 1 : 0, ky1 = y == height - 1 ? 2 : 3;
@@ -148,21 +149,21 @@ INLINE AVX512 void conv_rows(const float *input, ptrdiff_t height, ptrdiff_t wid
     }
 }
 
-AVX512 void cvrnet_depthwise_conv3x3(const float *input, ptrdiff_t height, ptrdiff_t width, ptrdiff_t channels,
-                                     const float *kernel, ptrdiff_t row_begin, ptrdiff_t row_end,
-                                     float *output, int relu_input) {
+AVX512 void cvrnet_depthwise_conv3x3(const float *input, ptrdiff_t input_row_begin, ptrdiff_t height,
+                                     ptrdiff_t width, ptrdiff_t channels, const float *kernel, ptrdiff_t row_begin,
+                                     ptrdiff_t row_end, float *output, int relu_input) {
     if (width <= 0 || channels <= 0) return;
-    if (relu_input) conv_rows(input, height, width, channels, kernel, row_begin, row_end, output, 1);
-    else conv_rows(input, height, width, channels, kernel, row_begin, row_end, output, 0);
+    if (relu_input) conv_rows(input, input_row_begin, height, width, channels, kernel, row_begin, row_end, output, 1);
+    else conv_rows(input, input_row_begin, height, width, channels, kernel, row_begin, row_end, output, 0);
 }
 
 #else
 
-void cvrnet_depthwise_conv3x3(const float *input, ptrdiff_t height, ptrdiff_t width, ptrdiff_t channels,
-                              const float *kernel, ptrdiff_t row_begin, ptrdiff_t row_end,
+void cvrnet_depthwise_conv3x3(const float *input, ptrdiff_t input_row_begin, ptrdiff_t height, ptrdiff_t width,
+                              ptrdiff_t channels, const float *kernel, ptrdiff_t row_begin, ptrdiff_t row_end,
                               float *output, int relu_input) {
     // Never called: cvrnet_avx512_available() is 0 off x86-64.
-    (void)input; (void)height; (void)width; (void)channels; (void)kernel;
+    (void)input; (void)input_row_begin; (void)height; (void)width; (void)channels; (void)kernel;
     (void)row_begin; (void)row_end; (void)output; (void)relu_input;
 }
 

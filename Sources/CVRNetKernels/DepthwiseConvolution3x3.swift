@@ -4,6 +4,8 @@ import CAVX512Kernels
 /// every channel is convolved with its own 3x3 filter, zero padding of one on each side.
 ///
 /// Computes output rows `outputRows` (all by default) into `output` starting at its first row.
+/// `input` holds the map's rows from `inputFirstRow` on: a band holding the output rows and one
+/// row on each side (where the map has them) is enough.
 /// Layouts: input and output HWC; `kernel` is Keras's `depthwise_kernel` of shape (3, 3, C, 1),
 /// i.e. index `(ky * 3 + kx) * C + c`. Threaded over output rows. Taps are accumulated in
 /// Keras's order (ky, then kx) with padded taps skipped (they contribute exact zeros).
@@ -11,18 +13,18 @@ import CAVX512Kernels
 /// `Activation("relu")` (the un-activated map is still needed by the block's residual branch).
 /// Runs the AVX-512 kernel when the CPU has it, else `depthwiseConvolution3x3Portable`; both
 /// give bit-identical results.
-public func depthwiseConvolution3x3(input: UnsafePointer<Float>, shape: FeatureMapShape,
+public func depthwiseConvolution3x3(input: UnsafePointer<Float>, shape: FeatureMapShape, inputFirstRow: Int = 0,
                                     kernel: UnsafePointer<Float>, outputRows: Range<Int>? = nil,
                                     output: UnsafeMutablePointer<Float>, reluInput: Bool) {
     guard AVX512.isAvailable else {
-        depthwiseConvolution3x3Portable(input: input, shape: shape, kernel: kernel, outputRows: outputRows,
-                                        output: output, reluInput: reluInput)
+        depthwiseConvolution3x3Portable(input: input, shape: shape, inputFirstRow: inputFirstRow, kernel: kernel,
+                                        outputRows: outputRows, output: output, reluInput: reluInput)
         return
     }
     let h = shape.height, w = shape.width, c = shape.channels
     let band = outputRows ?? 0..<h
     parallelChunks(band.count, minimumChunk: 2) { rows in
-        cvrnet_depthwise_conv3x3(input, h, w, c, kernel, band.lowerBound + rows.lowerBound,
+        cvrnet_depthwise_conv3x3(input, inputFirstRow, h, w, c, kernel, band.lowerBound + rows.lowerBound,
                                  band.lowerBound + rows.upperBound, output + rows.lowerBound * w * c,
                                  reluInput ? 1 : 0)
     }
@@ -30,7 +32,7 @@ public func depthwiseConvolution3x3(input: UnsafePointer<Float>, shape: FeatureM
 
 /// `depthwiseConvolution3x3` in portable Swift: the innermost loop runs over contiguous channels
 /// so the compiler vectorises it (multiply then add, never fused, like the AVX-512 kernel).
-func depthwiseConvolution3x3Portable(input: UnsafePointer<Float>, shape: FeatureMapShape,
+func depthwiseConvolution3x3Portable(input: UnsafePointer<Float>, shape: FeatureMapShape, inputFirstRow: Int = 0,
                                      kernel: UnsafePointer<Float>, outputRows: Range<Int>? = nil,
                                      output: UnsafeMutablePointer<Float>, reluInput: Bool) {
     let h = shape.height, w = shape.width, c = shape.channels
@@ -43,7 +45,7 @@ func depthwiseConvolution3x3Portable(input: UnsafePointer<Float>, shape: Feature
             for ky in 0..<3 {
                 let iy = y + ky - 1
                 if iy < 0 || iy >= h { continue }
-                let inRow = input + iy * w * c
+                let inRow = input + (iy - inputFirstRow) * w * c
                 for x in 0..<w {
                     let o = outRow + x * c
                     for kx in 0..<3 {

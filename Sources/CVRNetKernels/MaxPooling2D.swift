@@ -10,18 +10,26 @@ public enum PoolingPadValue: Sendable, Equatable {
 /// Keras `MaxPooling2D` over one HWC map, threaded over output rows.
 ///
 /// - Parameters:
+///   - shape: the whole input map's shape.
+///   - inputFirstRow: `input` holds the map's rows from this one on (a band: the rows the output
+///     rows' windows cover).
 ///   - window: pool size, strides and padding (`Padding2D.tensorflowSame` for Keras 'same').
-///   - output: `window.outputSize` x channels floats.
-public func maxPooling2D(input: UnsafePointer<Float>, shape: FeatureMapShape, window: WindowGeometry,
-                         padValue: PoolingPadValue, output: UnsafeMutablePointer<Float>) {
+///   - outputRows: the output rows to compute (all by default), written to `output` from its
+///     first row.
+///   - output: `outputRows.count` x output width x channels floats.
+public func maxPooling2D(input: UnsafePointer<Float>, shape: FeatureMapShape, inputFirstRow: Int = 0,
+                         window: WindowGeometry, padValue: PoolingPadValue, outputRows: Range<Int>? = nil,
+                         output: UnsafeMutablePointer<Float>) {
     let c = shape.channels
     let (oh, ow) = window.outputSize(height: shape.height, width: shape.width)
-    parallelChunks(oh, minimumChunk: 1) { rows in
-        for oy in rows {
+    let band = outputRows ?? 0..<oh
+    parallelChunks(band.count, minimumChunk: 1) { rows in
+        for r in rows {
+            let oy = band.lowerBound + r
             let iy0 = oy * window.strideHeight - window.padding.top
             for ox in 0..<ow {
                 let ix0 = ox * window.strideWidth - window.padding.left
-                let dst = output + (oy * ow + ox) * c
+                let dst = output + (r * ow + ox) * c
                 var first = true
                 var sawPadding = false
                 for ky in 0..<window.kernelHeight {
@@ -32,7 +40,7 @@ public func maxPooling2D(input: UnsafePointer<Float>, shape: FeatureMapShape, wi
                             sawPadding = true
                             continue
                         }
-                        let src = input + (iy * shape.width + ix) * c
+                        let src = input + ((iy - inputFirstRow) * shape.width + ix) * c
                         if first {
                             dst.update(from: src, count: c)
                             first = false

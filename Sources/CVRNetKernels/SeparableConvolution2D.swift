@@ -31,24 +31,30 @@ public final class SeparableConvolution2D: @unchecked Sendable {
         max(1, min(shape.height, Convolution2D.bandFloats / max(1, shape.width * inputChannels)))
     }
 
-    /// Runs the layer on one HWC map.
+    /// Runs the layer on one HWC map, or on a band of its rows.
     ///
     /// - Parameters:
+    ///   - shape: the whole map's shape.
+    ///   - inputFirstRow: `input` holds the map's rows from this one on (a band: the output rows
+    ///     and one row on each side where the map has them).
     ///   - reluInput: apply ReLU to the input while reading it (Xception's pre-activation).
     ///   - scratch: `scratchCount(for:)` floats for the depthwise results.
-    ///   - output: `height * width * outputChannels` floats.
+    ///   - outputRows: the rows to compute (all by default), written to `output` from its first row.
+    ///   - output: `outputRows.count * width * outputChannels` floats.
     ///   - accumulate: add the layer's result to what `output` holds (a residual) before `activation`.
-    public func forward(input: UnsafePointer<Float>, shape: FeatureMapShape, reluInput: Bool,
-                        scratch: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
-                        activation: Activation, accumulate: Bool = false) {
+    /// Every output element's arithmetic is the same whatever band it is computed in.
+    public func forward(input: UnsafePointer<Float>, shape: FeatureMapShape, inputFirstRow: Int = 0, reluInput: Bool,
+                        scratch: UnsafeMutablePointer<Float>, outputRows: Range<Int>? = nil,
+                        output: UnsafeMutablePointer<Float>, activation: Activation, accumulate: Bool = false) {
+        let rowsWanted = outputRows ?? 0..<shape.height
         let band = bandRows(shape)
-        var y0 = 0
-        while y0 < shape.height {
-            let y1 = min(shape.height, y0 + band)
-            depthwiseConvolution3x3(input: input, shape: shape, kernel: depthwiseKernel.pointer, outputRows: y0..<y1,
-                                    output: scratch, reluInput: reluInput)
+        var y0 = rowsWanted.lowerBound
+        while y0 < rowsWanted.upperBound {
+            let y1 = min(rowsWanted.upperBound, y0 + band)
+            depthwiseConvolution3x3(input: input, shape: shape, inputFirstRow: inputFirstRow, kernel: depthwiseKernel.pointer,
+                                    outputRows: y0..<y1, output: scratch, reluInput: reluInput)
             let rows = (y1 - y0) * shape.width
-            let c = output + y0 * shape.width * outputChannels
+            let c = output + (y0 - rowsWanted.lowerBound) * shape.width * outputChannels
             pointwise.multiply(rows: rows, a: scratch, lda: inputChannels, c: c, activation: activation, accumulate: accumulate)
             y0 = y1
         }

@@ -34,12 +34,14 @@ void cvrnet_packed_gemm(ptrdiff_t row_begin, ptrdiff_t row_end, ptrdiff_t panel_
 
 /// Depthwise 3x3 convolution, stride 1, zero padding 1 (Keras SeparableConv2D's first half):
 /// output rows [row_begin, row_end) of an HWC map, written to `output` from its first row.
+/// `input` holds the map's rows from `input_row_begin` on (0: the whole map); the rows read are
+/// those within one of the output rows, so a band of rows is enough.
 /// `kernel` is Keras's depthwise_kernel (3, 3, C, 1) flattened: index (ky * 3 + kx) * C + c.
 /// With `relu_input`, max(x, 0) is applied to the input while reading it. Taps are summed in
 /// Keras's order (ky, then kx), multiply then add (no fused multiply-add), padded taps skipped,
 /// exactly like the portable Swift kernel, so both give bit-identical results.
-void cvrnet_depthwise_conv3x3(const float *input, ptrdiff_t height, ptrdiff_t width, ptrdiff_t channels,
-                              const float *kernel, ptrdiff_t row_begin, ptrdiff_t row_end,
+void cvrnet_depthwise_conv3x3(const float *input, ptrdiff_t input_row_begin, ptrdiff_t height, ptrdiff_t width,
+                              ptrdiff_t channels, const float *kernel, ptrdiff_t row_begin, ptrdiff_t row_end,
                               float *output, int relu_input);
 
 /// Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (winograd_f2x2_3x3.c). Transformed maps

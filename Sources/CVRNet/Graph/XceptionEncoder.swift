@@ -17,6 +17,8 @@ final class XceptionEncoder: @unchecked Sendable {
         let residual: Convolution2D
         let pool: WindowGeometry
         let inputShape: FeatureMapShape
+        /// Set when the block runs over bands of rows (its SepConv maps are never whole).
+        let bands: DownsamplingBands?
     }
 
     /// A middle-flow block: three (ReLU, SepConv 728, BN), plus the block input.
@@ -25,6 +27,11 @@ final class XceptionEncoder: @unchecked Sendable {
     }
 
     static let epsilon: Float = 1e-3
+
+    /// The down-sampling blocks whose second SepConv-BN map CVR-Net's heads read: they run on
+    /// whole maps. The others (2 and 3, the largest maps) run in bands (`DownsamplingBands`),
+    /// which shrinks buffers 2 and 3 of every arena from 109x109x128 to 28x28x728 floats.
+    static let headTapBlocks: Set<Int> = [4, 13]
 
     let inputShape: FeatureMapShape
     let conv1: Convolution2D
@@ -76,11 +83,22 @@ final class XceptionEncoder: @unchecked Sendable {
             let midShape = FeatureMapShape(height: shape.height, width: shape.width, channels: mid)
             xRole = 1 - xRole  // the pooled sum goes to the other buffer, then they swap
             need.note(buffer: xRole, pooled)
-            need.note(buffer: 2, midShape)
-            need.note(buffer: 3, FeatureMapShape(height: shape.height, width: shape.width, channels: out))
+            var bands: DownsamplingBands?
+            if Self.headTapBlocks.contains(block) {
+                need.note(buffer: 2, midShape)
+                need.note(buffer: 3, FeatureMapShape(height: shape.height, width: shape.width, channels: out))
+            } else {
+                // Bands of pooled rows whose SepConv rows stay within about one im2col band.
+                let rowFloats = shape.width * max(mid, out)
+                let perBand = max(1, (Convolution2D.bandFloats / rowFloats - 1) / 2)
+                let plan = DownsamplingBands(inputHeight: shape.height, pool: pool, pooledRowsPerBand: perBand)
+                need.note(buffer: 2, FeatureMapShape(height: plan.firstRows, width: shape.width, channels: mid))
+                need.note(buffer: 3, FeatureMapShape(height: plan.secondRows, width: shape.width, channels: out))
+                bands = plan
+            }
             need.note(scratch: residual.scratchCount(for: shape), first.scratchCount(for: shape), second.scratchCount(for: midShape))
             return DownsamplingBlock(number: block, reluInput: reluInput, first: first, second: second,
-                                     residual: residual, pool: pool, inputShape: shape)
+                                     residual: residual, pool: pool, inputShape: shape, bands: bands)
         }
 
         var blocks: [DownsamplingBlock] = []
@@ -111,21 +129,6 @@ final class XceptionEncoder: @unchecked Sendable {
         requirement = need
     }
 
-    /// Runs a down-sampling block from `x` into `out`; `onTap` sees the second SepConv-BN map.
-    private func run(_ b: DownsamplingBlock, x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
-                     ws: Arena, onTap: (UnsafePointer<Float>, FeatureMapShape) -> Void) {
-        let s = b.inputShape
-        let t = ws.buffer(2), u = ws.buffer(3), dw = ws.scratch.pointer
-        b.first.forward(input: x, shape: s, reluInput: b.reluInput, scratch: dw, output: t, activation: .relu)
-        let midShape = FeatureMapShape(height: s.height, width: s.width, channels: b.first.outputChannels)
-        b.second.forward(input: t, shape: midShape, reluInput: false, scratch: dw, output: u, activation: .identity)
-        let tapShape = FeatureMapShape(height: s.height, width: s.width, channels: b.second.outputChannels)
-        onTap(u, tapShape)
-        maxPooling2D(input: u, shape: tapShape, window: b.pool, padValue: .ignored, output: out)
-        // Keras: add([pooled, residual]); the residual conv accumulates onto the pooled map.
-        b.residual.forward(input: x, inputShape: s, output: out, scratch: dw, activation: .identity, accumulate: true)
-    }
-
     /// Where a forward pass stands between two entry-flow blocks.
     struct Progress {
         /// The buffer holding the next block's input, and the other one.
@@ -134,12 +137,13 @@ final class XceptionEncoder: @unchecked Sendable {
         var entryBlocksDone: Int
     }
 
-    /// Tap callback: a down-sampling block's second SepConv-BN map with its block number.
+    /// Tap callback: a down-sampling block's second SepConv-BN map with its block number
+    /// (blocks in `headTapBlocks` only).
     typealias Tap = (_ block: Int, _ map: UnsafePointer<Float>, _ shape: FeatureMapShape) -> Void
 
-    /// Runs the encoder; returns the buffer holding the 7x7x2048 output. `onTap` receives every
-    /// down-sampling block's second SepConv-BN map (blocks 2, 3, 4, 13) with its block number;
-    /// CVR-Net's heads use blocks 4 and 13.
+    /// Runs the encoder; returns the buffer holding the 7x7x2048 output. `onTap` receives the
+    /// second SepConv-BN maps that CVR-Net's heads use (`headTapBlocks`: 4 and 13) with their
+    /// block number.
     /// `checkpoint` runs before every block (see `CoreHandoff`).
     func forward(_ image: UnsafePointer<Float>, arena ws: Arena, checkpoint: () -> Void = {},
                  onTap: Tap) -> UnsafeMutablePointer<Float> {
@@ -154,7 +158,7 @@ final class XceptionEncoder: @unchecked Sendable {
         conv2.forward(input: ws.buffer(0), inputShape: s1, output: ws.buffer(1), scratch: ws.scratch.pointer, activation: .relu)
         var progress = Progress(x: ws.buffer(1), y: ws.buffer(0), entryBlocksDone: 0)
         for b in entry.prefix(entryBlocks) {
-            run(b, x: progress.x, out: progress.y, ws: ws) { map, shape in onTap(b.number, map, shape) }
+            b.forward(x: progress.x, out: progress.y, arena: ws) { map, shape in onTap(b.number, map, shape) }
             swap(&progress.x, &progress.y)
             progress.entryBlocksDone += 1
         }
@@ -167,7 +171,7 @@ final class XceptionEncoder: @unchecked Sendable {
         var x = progress.x, y = progress.y
         for b in entry.dropFirst(progress.entryBlocksDone) {
             checkpoint()
-            run(b, x: x, out: y, ws: ws) { map, shape in onTap(b.number, map, shape) }
+            b.forward(x: x, out: y, arena: ws) { map, shape in onTap(b.number, map, shape) }
             swap(&x, &y)
         }
         let t = ws.buffer(2), u = ws.buffer(3), dw = ws.scratch.pointer
@@ -180,12 +184,51 @@ final class XceptionEncoder: @unchecked Sendable {
                                activation: .identity, accumulate: true)
         }
         checkpoint()
-        run(exit, x: x, out: y, ws: ws) { map, shape in onTap(13, map, shape) }
+        exit.forward(x: x, out: y, arena: ws) { map, shape in onTap(13, map, shape) }
         swap(&x, &y)
         let s = FeatureMapShape(height: outputShape.height, width: outputShape.width, channels: 1024)
         block14.0.forward(input: x, shape: s, reluInput: false, scratch: dw, output: t, activation: .relu)
         let s2 = FeatureMapShape(height: s.height, width: s.width, channels: 1536)
         block14.1.forward(input: t, shape: s2, reluInput: false, scratch: dw, output: y, activation: .relu)
         return y
+    }
+}
+
+extension XceptionEncoder.DownsamplingBlock {
+    /// Runs the block from `x` into `out` (buffers 2 and 3 of `ws` and its scratch are
+    /// overwritten); `onTap` sees the second SepConv-BN map when the block runs on whole maps.
+    func forward(x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, arena ws: Arena,
+                 onTap: (UnsafePointer<Float>, FeatureMapShape) -> Void) {
+        let s = inputShape
+        let t = ws.buffer(2), u = ws.buffer(3), dw = ws.scratch.pointer
+        let midShape = FeatureMapShape(height: s.height, width: s.width, channels: first.outputChannels)
+        let tapShape = FeatureMapShape(height: s.height, width: s.width, channels: second.outputChannels)
+        if let plan = bands {
+            var firstMap = RowWindow(base: t, rowFloats: s.width * midShape.channels)
+            var secondMap = RowWindow(base: u, rowFloats: s.width * tapShape.channels)
+            let pooledRowFloats = pool.outputSize(height: s.height, width: s.width).width * tapShape.channels
+            for band in plan.bands {
+                let newFirst = firstMap.slide(to: band.first)
+                if !newFirst.isEmpty {
+                    first.forward(input: x, shape: s, reluInput: reluInput, scratch: dw, outputRows: newFirst,
+                                  output: firstMap.pointer(row: newFirst.lowerBound), activation: .relu)
+                }
+                let newSecond = secondMap.slide(to: band.second)
+                if !newSecond.isEmpty {
+                    second.forward(input: t, shape: midShape, inputFirstRow: firstMap.rows.lowerBound, reluInput: false,
+                                   scratch: dw, outputRows: newSecond, output: secondMap.pointer(row: newSecond.lowerBound),
+                                   activation: .identity)
+                }
+                maxPooling2D(input: u, shape: tapShape, inputFirstRow: secondMap.rows.lowerBound, window: pool,
+                             padValue: .ignored, outputRows: band.pooled, output: out + band.pooled.lowerBound * pooledRowFloats)
+            }
+        } else {
+            first.forward(input: x, shape: s, reluInput: reluInput, scratch: dw, output: t, activation: .relu)
+            second.forward(input: t, shape: midShape, reluInput: false, scratch: dw, output: u, activation: .identity)
+            onTap(u, tapShape)
+            maxPooling2D(input: u, shape: tapShape, window: pool, padValue: .ignored, output: out)
+        }
+        // Keras: add([pooled, residual]); the residual conv accumulates onto the pooled map.
+        residual.forward(input: x, inputShape: s, output: out, scratch: dw, activation: .identity, accumulate: true)
     }
 }
