@@ -647,7 +647,7 @@ def summarize(report, a):
     p("")
     p("(ms per image = call time / batch size; ratio = cvrnet median / engine median, below 1 means "
       "cvrnet is faster; GFLOP/s at %.1f GFLOP per image, the direct-convolution count: cvrnet "
-      "computes ResNet50's 3x3 convolutions on maps of 28x28 and larger with Winograd F(2x2,3x3), "
+      "computes ResNet50's 3x3 convolutions on maps of 14x14 and larger with Winograd F(2x2,3x3), "
       "fewer multiply-adds, so its effective GFLOP/s can pass the sgemm peak; load = 1-minute load "
       "average when the engine started)" % GFLOP_PER_IMAGE)
     if ours:

@@ -8,11 +8,11 @@ import CAVX512Kernels
 /// activation. `U = G g Gᵀ` is computed once at load, in double precision. Keras computes the
 /// same convolution directly; the results differ only by float rounding (the parity tests bound it).
 enum WinogradConvolution {
-    /// Outputs smaller than this on a side are left to the direct GEMM. ResNet50's stage 4
-    /// (14x14) would gain 7 ms of CPU per image, but its transformed weights take 16/9 of the
-    /// 14 MB it has now (11 MB more) and push peak memory past 1.5x the weights file; stage 5 (7x7)
-    /// has too many partial tiles to gain.
-    static let minimumOutputSize = 28
+    /// Outputs smaller than this on a side are left to the direct GEMM: ResNet50's stages 2-4
+    /// (56, 28 and 14 wide) use Winograd, stage 5 (7x7) has too many partial tiles to gain.
+    /// Stage 4's transformed weights take 16/9 of its 14 MB (11 MB more); Xception's banded
+    /// down-sampling blocks (`DownsamplingBands`) free more than that from every workspace.
+    static let minimumOutputSize = 14
 
     /// Tile rows per band are chosen so a band's transformed input and output (16 positions
     /// each) fit in 1 MB: they stay in cache between the transforms and the GEMMs.

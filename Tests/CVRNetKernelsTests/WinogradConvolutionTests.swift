@@ -76,7 +76,8 @@ struct WinogradConvolutionTests {
             return conv.weightLayout
         }
         #expect(layout(3, 1, 28) == .winogradF2x2)
-        #expect(layout(3, 1, 14) == .packed)
+        #expect(layout(3, 1, 14) == .winogradF2x2)
+        #expect(layout(3, 1, 7) == .packed)
         #expect(layout(3, 2, 56) == .packed)
         #expect(layout(1, 1, 56) == .packed)
     }

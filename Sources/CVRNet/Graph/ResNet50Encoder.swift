@@ -59,7 +59,7 @@ final class ResNet50Encoder: @unchecked Sendable {
                     return c
                 }
                 let reduce = try conv(1, s, shape.channels, filters, .reduce)
-                // Every 3x3 conv of ResNet50 is stride 1: Winograd where the map is large enough (stages 2, 3).
+                // Every 3x3 conv of ResNet50 is stride 1: Winograd where the map is large enough (stages 2-4).
                 let spatial = try conv(3, 1, filters, filters, .spatial, winogradInput: reduce.outputShape(for: shape))
                 let expand = try conv(1, 1, filters, 4 * filters, .expand)
                 let shortcut = block == 1 ? try conv(1, s, shape.channels, 4 * filters, .shortcut) : nil
