@@ -5,9 +5,10 @@ import CVRNetKernels
 final class CVRNetGraph: @unchecked Sendable {
     static let inputShape = FeatureMapShape(height: 224, width: 224, channels: 3)
     /// Xception entry-flow blocks run on every core before the encoders run side by side
-    /// (serial: ResNet50 67 ms, Xception 90 ms). Median forward times, two interleaved runs on a
-    /// shared machine: 95.8/91.9, 94.5/88.3, 97.2/90.8 and 97.0/91.0 ms for 1, 2, 3 and 4 blocks.
-    static let xceptionLeadBlocks = 2
+    /// (serial CPU per image: ResNet50 61 ms, Xception 90 ms). Median batch-1 times, interleaved
+    /// runs on a shared machine: 92.4 ms for 1 block, 88.9/89.0/89.7 for 2 and 84.5/86.4/83.3 for
+    /// all 3 (blocks 2, 3 and 4).
+    static let xceptionLeadBlocks = 3
 
     let resnet: ResNet50Encoder
     let xception: XceptionEncoder
