@@ -18,6 +18,13 @@ public func parallelChunks(_ count: Int, minimumChunk: Int = 1, _ body: (Range<I
     if chunks <= 1 { body(0..<count); return }
     // The chunks touch disjoint ranges; callers guarantee their closures are safe to run
     // concurrently on disjoint ranges (they write disjoint output rows).
+    let ran = ChunkWorkers.shared.run(chunks: chunks) { i in
+        let start = count * i / chunks
+        let end = count * (i + 1) / chunks
+        if start < end { body(start..<end) }
+    }
+    if ran { return }
+    // The workers are busy (another thread's forward pass): Dispatch's threads instead.
     withoutActuallyEscaping(body) { body in
         nonisolated(unsafe) let run = body
         DispatchQueue.concurrentPerform(iterations: chunks) { i in
