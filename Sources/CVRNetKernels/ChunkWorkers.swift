@@ -32,10 +32,12 @@ final class ChunkWorkers: @unchecked Sendable {
     private let sleepers = Atomic<Int>(0)
     private let wake = NSCondition()
 
-    private init(workers: Int) {
+    /// A pool with its own `workers` threads, which run for the life of the process (and keep
+    /// the pool alive). Kernels use `shared`; tests make their own.
+    init(workers: Int) {
         self.workers = workers
         for _ in 0..<workers {
-            let thread = Thread { [unowned self] in self.workerLoop() }
+            let thread = Thread { self.workerLoop() }
             thread.name = "cvrnet-kernels"
             thread.start()
         }
@@ -59,7 +61,13 @@ final class ChunkWorkers: @unchecked Sendable {
                 wake.unlock()
             }
             runChunks(generation: generation)
-            while finished.load(ordering: .acquiring) < chunks {}
+            // The other chunks are running; when that takes long, a worker has probably lost its
+            // core to another process, so stop spinning and give the core away.
+            var spins = 0
+            while finished.load(ordering: .acquiring) < chunks {
+                spins += 1
+                if spins > 4096 { sched_yield() }
+            }
             job = nil
         }
         return true
