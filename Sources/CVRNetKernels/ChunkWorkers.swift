@@ -52,7 +52,7 @@ final class ChunkWorkers: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             job = body
             finished.store(0, ordering: .relaxed)
-            let generation = (ticket.load(ordering: .relaxed) >> 32) &+ 1
+            let generation = ((ticket.load(ordering: .relaxed) >> 32) &+ 1) & 0xFFFF_FFFF  // wraps after 2^32 jobs
             let published = generation << 32 | UInt64(chunks) << 16
             ticket.store(published, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
