@@ -34,7 +34,7 @@ echo "setup_venv: installing tools/requirements.txt"
 "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$REQ"
 TF_CPP_MIN_LOG_LEVEL=2 "$VENV/bin/python" - <<'PY'
 import importlib
-for name in ("tensorflow", "tf_keras", "keras_applications", "h5py", "PIL", "numpy"):
+for name in ("tensorflow", "tf_keras", "keras", "keras_applications", "h5py", "PIL", "numpy", "sklearn", "scipy", "pydicom"):
     importlib.import_module(name)
 print("setup_venv: imports ok")
 PY
