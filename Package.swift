@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "CVRNet", dependencies: ["CVRNetKernels", "KerasFormat", "ImageInput"]),
         // The command-line tool.
         .executableTarget(name: "cvrnet", dependencies: [
-            "CVRNet", "ImageInput", "KerasFormat", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "CVRNet", "CVRNetKernels", "ImageInput", "KerasFormat", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Times this engine for tools/benchmark.py, which runs the peers in the same run.
         .executableTarget(name: "cvrnet-benchmark", dependencies: ["CVRNet", "COpenBLAS"]),

@@ -13,10 +13,21 @@ tools/prepare.sh
 flags=(-c release -Xswiftc -enable-testing --scratch-path .build-test)
 swift build "${flags[@]}" --build-tests
 swift test "${flags[@]}" --skip-build "$@"
-# On AVX-512 CPUs the run above used the AVX-512 kernels; check the portable kernels (every
-# other CPU) against Keras too: the kernel tests and end-to-end parity (about 1 min).
+# On AVX-512 CPUs the run above used the AVX-512 kernels. Every other CPU runs the portable
+# kernels (im2col + OpenBLAS, Swift loops), whose last bits depend on the kernels OpenBLAS picks
+# for the CPU; run the whole suite on that path too (about 1 min each):
+#  - with the OpenBLAS kernels picked for this CPU (Debian's OpenBLAS 0.3.21 runs its SSE3
+#    "Prescott" kernels on CPUs newer than it, such as Sapphire Rapids);
+#  - with its Haswell (AVX2 + FMA) kernels, as on an AVX2-only CPU: no AVX-512 at all.
 if [ $# -eq 0 ]; then
-    CVRNET_PORTABLE_KERNELS=1 swift test "${flags[@]}" --skip-build --filter 'CVRNetKernelsTests|KerasParityTests'
+    if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
+        echo "== portable kernels, OpenBLAS core $(OPENBLAS_VERBOSE=2 .build-test/release/cvrnet --version 2>&1 | sed -n 's/^Core: //p' | head -n 1)"
+        CVRNET_PORTABLE_KERNELS=1 swift test "${flags[@]}" --skip-build
+    fi
+    if grep -q avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null; then
+        echo "== portable kernels, OpenBLAS core Haswell (as an AVX2-only CPU runs them)"
+        CVRNET_PORTABLE_KERNELS=1 OPENBLAS_CORETYPE=Haswell swift test "${flags[@]}" --skip-build
+    fi
 fi
 
 # Robustness (about 6 min on 2 cores): the suite under AddressSanitizer (~1 min build + ~1 min

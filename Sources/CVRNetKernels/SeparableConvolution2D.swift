@@ -31,6 +31,13 @@ public final class SeparableConvolution2D: @unchecked Sendable {
         max(1, min(shape.height, Convolution2D.bandFloats / max(1, shape.width * inputChannels)))
     }
 
+    /// On the portable path (OpenBLAS), maps at least this wide get one GEMM call per map row,
+    /// so that a band of rows gives the whole map's rows bit for bit (see `forward`). Xception
+    /// runs bands only on its 109- and 55-wide maps (`DownsamplingBands`); narrower maps keep
+    /// one call per band of rows, which is up to a third faster there (a 14-wide row is a
+    /// poor GEMM), and are always run whole.
+    public static let rowCallMinimumWidth = 48
+
     /// Runs the layer on one HWC map, or on a band of its rows.
     ///
     /// - Parameters:
@@ -42,7 +49,8 @@ public final class SeparableConvolution2D: @unchecked Sendable {
     ///   - outputRows: the rows to compute (all by default), written to `output` from its first row.
     ///   - output: `outputRows.count * width * outputChannels` floats.
     ///   - accumulate: add the layer's result to what `output` holds (a residual) before `activation`.
-    /// Every output element's arithmetic is the same whatever band it is computed in.
+    /// Every output element's arithmetic is the same whatever band it is computed in: always on
+    /// the AVX-512 path, and on the portable path for maps at least `rowCallMinimumWidth` wide.
     public func forward(input: UnsafePointer<Float>, shape: FeatureMapShape, inputFirstRow: Int = 0, reluInput: Bool,
                         scratch: UnsafeMutablePointer<Float>, outputRows: Range<Int>? = nil,
                         output: UnsafeMutablePointer<Float>, activation: Activation, accumulate: Bool = false) {
@@ -53,9 +61,22 @@ public final class SeparableConvolution2D: @unchecked Sendable {
             let y1 = min(rowsWanted.upperBound, y0 + band)
             depthwiseConvolution3x3(input: input, shape: shape, inputFirstRow: inputFirstRow, kernel: depthwiseKernel.pointer,
                                     outputRows: y0..<y1, output: scratch, reluInput: reluInput)
-            let rows = (y1 - y0) * shape.width
             let c = output + (y0 - rowsWanted.lowerBound) * shape.width * outputChannels
-            pointwise.multiply(rows: rows, a: scratch, lda: inputChannels, c: c, activation: activation, accumulate: accumulate)
+            if pointwise.weightLayout == .hwio && shape.width >= Self.rowCallMinimumWidth {
+                // Portable path: one OpenBLAS call per map row. OpenBLAS computes a row of C with
+                // arithmetic that depends on the call's M and on where the row falls in it (its
+                // edge kernels differ per CPU: Haswell, Prescott, ...), so calls whose M
+                // depended on the band would make a band's rows differ in the last bits from the
+                // whole map's. Every map row is the same call here, whatever the band.
+                for r in 0..<(y1 - y0) {
+                    pointwise.multiply(rows: shape.width, a: scratch + r * shape.width * inputChannels, lda: inputChannels,
+                                       c: c + r * shape.width * outputChannels, activation: activation, accumulate: accumulate)
+                }
+            } else {
+                // The AVX-512 GEMM computes every row with the same arithmetic whatever M is.
+                pointwise.multiply(rows: (y1 - y0) * shape.width, a: scratch, lda: inputChannels, c: c,
+                                   activation: activation, accumulate: accumulate)
+            }
             y0 = y1
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CVRNetKernels
 
 @main
 struct CVRNetCommand: ParsableCommand {
@@ -28,6 +29,8 @@ struct CVRNetCommand: ParsableCommand {
 
         \(ExitStatus.helpSection())
         """,
-        version: "0.1.0",
+        // With the kernel path, CPU features and OpenBLAS's kernel choice, so that a bug report
+        // that quotes `cvrnet --version` says which arithmetic ran.
+        version: (["cvrnet 0.1.0"] + KernelSelection.current.reportLines).joined(separator: "\n"),
         subcommands: [ClassifyCommand.self, ScoreCommand.self, InspectCommand.self, CheckWeightsCommand.self])
 }

@@ -41,9 +41,8 @@ struct DepthwiseConvolution3x3Tests {
         return (count, first)
     }
 
-    @Test(arguments: shapes.indices, [false, true])
+    @Test(.needsAVX512Kernels, arguments: shapes.indices, [false, true])
     func matchesPortableBitForBit(_ i: Int, _ relu: Bool) {
-        guard AVX512.isAvailable else { return }
         let s = Self.shapes[i]
         var rng = Rng(state: UInt64(i * 2 + (relu ? 1 : 0) + 1))
         let shape = FeatureMapShape(height: s.h, width: s.w, channels: s.c)
@@ -58,9 +57,8 @@ struct DepthwiseConvolution3x3Tests {
     }
 
     /// Bands of rows, as `SeparableConvolution2D` computes them: written from the output's first row.
-    @Test(arguments: [(6, 2..<4), (6, 0..<1), (6, 5..<6), (6, 1..<5), (9, 3..<9), (2, 1..<2), (6, 3..<3)])
+    @Test(.needsAVX512Kernels, arguments: [(6, 2..<4), (6, 0..<1), (6, 5..<6), (6, 1..<5), (9, 3..<9), (2, 1..<2), (6, 3..<3)])
     func rowBandsMatchPortable(_ height: Int, _ rows: Range<Int>) {
-        guard AVX512.isAvailable else { return }
         var rng = Rng(state: UInt64(height * 100 + rows.lowerBound * 10 + rows.upperBound))
         let shape = FeatureMapShape(height: height, width: 5, channels: 40)
         let input = rng.array(shape.count), kernel = rng.array(9 * shape.channels)
@@ -72,8 +70,7 @@ struct DepthwiseConvolution3x3Tests {
 
     /// Negative inputs only (ReLU turns the map into zeros), and signed zeros, infinities, NaN
     /// and subnormals: ReLU keeps NaN (Swift's `max(NaN, 0)` is NaN) and a -0 sum never appears.
-    @Test func specialValuesMatchPortable() {
-        guard AVX512.isAvailable else { return }
+    @Test(.needsAVX512Kernels) func specialValuesMatchPortable() {
         var rng = Rng(state: 99)
         let shape = FeatureMapShape(height: 7, width: 9, channels: 24)
         let negative = rng.array(shape.count).map { -abs($0) - 0.001 }

@@ -20,9 +20,8 @@ struct PackedMatrixMultiplyTests {
         Case(m: 20, n: 31, k: 40), Case(m: 14, n: 47, k: 16),
     ]
 
-    @Test(arguments: cases)
+    @Test(.needsAVX512Kernels, arguments: cases)
     func matchesDoublePrecisionReference(_ c: Case) {
-        guard AVX512.isAvailable else { return }
         let a = SeededRandomFloats.values(c.m * c.k, seed: 1), b = SeededRandomFloats.values(c.k * c.n, seed: 2)
         let bias = SeededRandomFloats.values(c.n, seed: 3), residual = SeededRandomFloats.values(c.m * c.n, seed: 4)
         var packed = b
@@ -54,9 +53,8 @@ struct PackedMatrixMultiplyTests {
     }
 
     /// Any division of rows and panels between threads gives the same bits.
-    @Test(arguments: cases)
+    @Test(.needsAVX512Kernels, arguments: cases)
     func splittingDoesNotChangeTheResult(_ c: Case) {
-        guard AVX512.isAvailable else { return }
         let a = SeededRandomFloats.values(c.m * c.k, seed: 5), bias = SeededRandomFloats.values(c.n, seed: 6)
         var packed = SeededRandomFloats.values(c.k * c.n, seed: 7)
         packed.withUnsafeMutableBufferPointer { PackedMatrixMultiply.pack($0.baseAddress!, k: c.k, n: c.n) }

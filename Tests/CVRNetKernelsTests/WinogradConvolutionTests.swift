@@ -22,9 +22,8 @@ struct WinogradConvolutionTests {
         Case(height: 111, width: 111, cin: 32, cout: 64, padding: .valid),
     ]
 
-    @Test(arguments: cases)
+    @Test(.needsAVX512Kernels, arguments: cases)
     func matchesDirectConvolution(_ c: Case) {
-        guard AVX512.isAvailable else { return }
         let shape = FeatureMapShape(height: c.height, width: c.width, channels: c.cin)
         let kernel = SeededRandomFloats.values(9 * c.cin * c.cout, seed: 11), bias = SeededRandomFloats.values(c.cout, seed: 12)
         let input = SeededRandomFloats.values(shape.count, seed: 13)
@@ -67,8 +66,7 @@ struct WinogradConvolutionTests {
         }
     }
 
-    @Test func packForInferenceChoosesWinogradForLargeMapsOnly() {
-        guard AVX512.isAvailable else { return }
+    @Test(.needsAVX512Kernels) func packForInferenceChoosesWinogradForLargeMapsOnly() {
         func layout(_ kernel: Int, _ stride: Int, _ size: Int) -> Convolution2D.WeightLayout {
             let conv = Convolution2D(window: WindowGeometry(kernel: kernel, stride: stride, padding: kernel == 3 ? .uniform(1) : .valid),
                                      inputChannels: 8, outputChannels: 8)

@@ -7,6 +7,9 @@ import Testing
 
 /// Every way of running one image (layers split across cores, encoders on separate cores with
 /// hand-over, fully serial) performs the same arithmetic, so gives bit-identical results.
+/// This holds on the portable path too, whatever kernels OpenBLAS picked for the CPU: every mode
+/// makes the very same OpenBLAS calls (splits depend on shapes only), and one call computes the
+/// same way each time within a process.
 struct ExecutionModeTests {
     @Test func executionModesAreBitIdentical() throws {
         let url = RepositoryPaths.weights.appendingPathComponent(RepositoryPaths.referenceWeightsFiles[0])

@@ -14,6 +14,23 @@ extern "C" {
 /// 1 when the CPU and the operating system support AVX-512F (the kernels below), else 0.
 int cvrnet_avx512_available(void);
 
+/// CPU features that decide which kernels run (and that a bug report should name), as bits.
+enum {
+    CVRNET_CPU_AVX2 = 1 << 0,
+    CVRNET_CPU_FMA = 1 << 1,
+    CVRNET_CPU_AVX512F = 1 << 2,
+    CVRNET_CPU_AVX512BW = 1 << 3,
+    CVRNET_CPU_AVX512VL = 1 << 4,
+    CVRNET_CPU_AVX512BF16 = 1 << 5,
+    CVRNET_CPU_AVX512FP16 = 1 << 6,
+    CVRNET_CPU_AMX_TILE = 1 << 7,
+    CVRNET_CPU_AMX_BF16 = 1 << 8,
+    CVRNET_CPU_AMX_INT8 = 1 << 9,
+};
+
+/// The CVRNET_CPU_* bits this CPU and operating system support (0 off x86-64).
+unsigned int cvrnet_cpu_features(void);
+
 /// Columns in one panel of a packed GEMM weight matrix.
 #define CVRNET_GEMM_PANEL_WIDTH 32
 

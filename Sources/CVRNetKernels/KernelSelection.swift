@@ -1,0 +1,69 @@
+import CAVX512Kernels
+import COpenBLAS
+import Foundation
+
+/// Which kernels this process runs, and on what CPU: what a bug report needs to say, since
+/// results agree with Keras on every path but are bit-for-bit reproducible only within one
+/// (see the README's "Determinism").
+public struct KernelSelection: Sendable {
+    /// True when convolutions run on cvrnet's own AVX-512 kernels; false on the portable path
+    /// (im2col + OpenBLAS, Swift loops).
+    public let usesAVX512Kernels: Bool
+    /// True when `CVRNET_PORTABLE_KERNELS=1` forced the portable path on an AVX-512 CPU.
+    public let portableForced: Bool
+    /// The CPU's features that matter to the kernels, e.g. `["avx2", "fma", "avx512f", ...]`.
+    public let cpuFeatures: [String]
+    /// The kernel set OpenBLAS chose for this CPU (`openblas_get_corename`), e.g. "Haswell".
+    /// Debian 12's OpenBLAS 0.3.21 does not know CPUs newer than it (Sapphire Rapids and later
+    /// pick "Prescott", its SSE3 kernels); `OPENBLAS_CORETYPE` overrides the choice.
+    public let openBLASCore: String
+    /// OpenBLAS's build configuration (`openblas_get_config`).
+    public let openBLASConfig: String
+
+    /// This process's selection (fixed for its lifetime).
+    public static let current = KernelSelection()
+
+    private init() {
+        usesAVX512Kernels = AVX512.isAvailable
+        let features = cvrnet_cpu_features()
+        portableForced = !usesAVX512Kernels && features & UInt32(CVRNET_CPU_AVX512F) != 0
+        let names: [(Int, String)] = [
+            (CVRNET_CPU_AVX2, "avx2"), (CVRNET_CPU_FMA, "fma"), (CVRNET_CPU_AVX512F, "avx512f"),
+            (CVRNET_CPU_AVX512BW, "avx512bw"), (CVRNET_CPU_AVX512VL, "avx512vl"),
+            (CVRNET_CPU_AVX512BF16, "avx512_bf16"), (CVRNET_CPU_AVX512FP16, "avx512_fp16"),
+            (CVRNET_CPU_AMX_TILE, "amx_tile"), (CVRNET_CPU_AMX_BF16, "amx_bf16"), (CVRNET_CPU_AMX_INT8, "amx_int8"),
+        ]
+        cpuFeatures = names.filter { features & UInt32($0.0) != 0 }.map(\.1)
+        openBLASCore = openblas_get_corename().map { String(cString: $0).trimmingCharacters(in: .whitespaces) } ?? "unknown"
+        openBLASConfig = openblas_get_config().map { String(cString: $0).trimmingCharacters(in: .whitespaces) } ?? "unknown"
+    }
+
+    /// The CPU's model name from /proc/cpuinfo (Linux), or nil.
+    public static var cpuModelName: String? {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            if let colon = line.firstIndex(of: ":") {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+
+    /// Lines for `cvrnet --version`: the kernel path, the CPU and OpenBLAS's choice.
+    public var reportLines: [String] {
+        let path: String
+        if usesAVX512Kernels {
+            path = "AVX-512 (cvrnet's packed GEMM, Winograd F(2x2,3x3), depthwise 3x3; OpenBLAS for the rest)"
+        } else if portableForced {
+            path = "portable (im2col + OpenBLAS, Swift loops), forced by CVRNET_PORTABLE_KERNELS=1"
+        } else {
+            path = "portable (im2col + OpenBLAS, Swift loops): this CPU has no AVX-512"
+        }
+        return [
+            "kernels: \(path)",
+            "cpu: \(Self.cpuModelName ?? "unknown"); features: \(cpuFeatures.isEmpty ? "none of interest" : cpuFeatures.joined(separator: " "))",
+            "openblas: core \(openBLASCore) (\(openBLASConfig))"
+                + (ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { ", OPENBLAS_CORETYPE=\($0)" } ?? ""),
+        ]
+    }
+}
