@@ -21,7 +21,8 @@ swift test "${flags[@]}" --skip-build "$@"
 #  - with its Haswell (AVX2 + FMA) kernels, as on an AVX2-only CPU: no AVX-512 at all.
 if [ $# -eq 0 ]; then
     if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
-        echo "== portable kernels, OpenBLAS core $(OPENBLAS_VERBOSE=2 .build-test/release/cvrnet --version 2>&1 | sed -n 's/^Core: //p' | head -n 1)"
+        echo "== portable kernels, with the OpenBLAS kernels picked for this CPU:"
+        CVRNET_PORTABLE_KERNELS=1 .build-test/release/cvrnet --version | sed -n 's/^openblas: /   /p'
         CVRNET_PORTABLE_KERNELS=1 swift test "${flags[@]}" --skip-build
     fi
     if grep -q avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null; then
