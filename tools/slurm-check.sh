@@ -2,23 +2,29 @@
 # tools/slurm-check.sh: runs the README's Slurm array job ("Sharding a large batch") on a real,
 # local, one-node Slurm and checks the merged result against a single-process `cvrnet score`.
 #
-#   sudo tools/slurm-check.sh [--tasks N] [--copies C] [--cpus-per-task P] [--timeout S] [--keep]
+#   sudo tools/slurm-check.sh [--tasks N] [--copies C] [--cpus-per-task P] [--no-requeue]
+#                             [--timeout S] [--keep]
 #
 # What it does, as root on Debian 12:
 #   1. installs Debian's slurm-wlm and munge if missing (apt-get), builds the release cvrnet
 #      if missing;
 #   2. writes its own slurm.conf (one node: this host with the CPUs and memory `slurmd -C`
 #      reports, no cgroups, cons_tres/CR_Core) and munge key into a temporary directory, and
-#      starts munged, slurmctld and slurmd from there (nothing under /etc is written or read);
+#      starts munged, slurmctld and slurmd from there (no configuration under /etc/slurm or
+#      /etc/munge is written or used);
 #   3. builds a test directory: the sample images copied C times into subfolders plus one
 #      truncated PNG;
 #   4. submits the README's array job (`--array=1-N`, `cvrnet score DIR --shard
 #      ${SLURM_ARRAY_TASK_ID}/N --output part-${SLURM_ARRAY_TASK_ID}.csv --resume`), waits for it
-#      (squeue, with a timeout), merges the parts with the README's awk line;
+#      (squeue, with a timeout), merges the parts with the README's awk line. While it runs, one
+#      task is interrupted once it has written a few rows (`scontrol requeue`, as a preemption
+#      or node failure would), so Slurm runs it again and `--resume` continues its part
+#      (--no-requeue skips this);
 #   5. checks: every task ran and exited 0, except the one whose shard holds the bad file (exit 1,
 #      "one or more images failed"); every file is in the merged CSV exactly once, the bad one as
 #      an error row; the merged CSV has the same rows, byte for byte, as one `cvrnet score` of
-#      the whole directory (after sorting by path).
+#      the whole directory (after sorting by path); the requeued task restarted once and its
+#      second run found the rows of the first in its part and scored only the rest.
 #   6. stops the daemons it started and deletes the temporary directory (trap; --keep keeps it).
 #
 # Exit status 0 = PASS, 1 = FAIL, 2 = could not set up (not root, install/build/daemon failure).
@@ -32,6 +38,7 @@ COPIES=5
 CPUS_PER_TASK=1
 TIMEOUT=900
 KEEP=0
+REQUEUE=1
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --tasks) TASKS=$2; shift 2 ;;
@@ -39,6 +46,7 @@ while [[ $# -gt 0 ]]; do
         --cpus-per-task) CPUS_PER_TASK=$2; shift 2 ;;
         --timeout) TIMEOUT=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
+        --no-requeue) REQUEUE=0; shift ;;
         -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "slurm-check: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -147,13 +155,13 @@ munge_args=(--foreground --key-file="$MUNGE_DIR/munge.key" --socket="$MUNGE_SOCK
             --pid-file="$MUNGE_DIR/munged.pid" --log-file="$MUNGE_DIR/munged.log"
             --seed-file="$MUNGE_DIR/munged.seed")
 if [[ $MUNGE_USER == root ]]; then
-    munged --force "${munge_args[@]}" &
+    munged --force "${munge_args[@]}" 2>"$MUNGE_DIR/munged.stderr" &
 else
-    setpriv --reuid=munge --regid=munge --init-groups munged "${munge_args[@]}" &
+    setpriv --reuid=munge --regid=munge --init-groups munged "${munge_args[@]}" 2>"$MUNGE_DIR/munged.stderr" &
 fi
 STARTED_PIDS+=("munged:$!")
 for _ in $(seq 50); do [[ -S $MUNGE_SOCKET ]] && break; sleep 0.2; done
-[[ -S $MUNGE_SOCKET ]] || { cat "$MUNGE_DIR/munged.log" 2>/dev/null; die "munged did not start"; }
+[[ -S $MUNGE_SOCKET ]] || { cat "$MUNGE_DIR/munged.stderr" 2>/dev/null; die "munged did not start"; }
 munge -n -S "$MUNGE_SOCKET" | unmunge -S "$MUNGE_SOCKET" >/dev/null \
     || die "munge/unmunge round trip on $MUNGE_SOCKET failed"
 say "munged up (user $MUNGE_USER, key and socket in the temp dir)"
@@ -180,7 +188,8 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$MUNGE_SOCKET
+# cred_expire also sets how long a requeued task waits before it may start again (default 120 s).
+AuthInfo=socket=$MUNGE_SOCKET,cred_expire=20
 StateSaveLocation=$S/state
 SlurmdSpoolDir=$S/spool
 SlurmctldPidFile=$S/slurmctld.pid
@@ -197,9 +206,12 @@ MpiDefault=none
 SwitchType=switch/none
 # Cores are the unit of allocation: tasks of fewer cores than the node share it.
 SchedulerType=sched/backfill
+SchedulerParameters=sched_interval=5,bf_interval=5
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 ReturnToService=2
+JobRequeue=1
+MailProg=/bin/true
 # Keep finished jobs visible to scontrol for 10 minutes (exit codes are read from there).
 MinJobAge=600
 NodeName=$HOST NodeAddr=127.0.0.1 $NODE_HW State=UNKNOWN
@@ -207,13 +219,14 @@ PartitionName=check Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 EOF
 export SLURM_CONF=$CONF
 
+# -D: stay in the foreground (this script's children, stopped by pid); -c: no old state.
 slurmctld -D -c -f "$CONF" >"$S/log/slurmctld.stderr" 2>&1 &
 STARTED_PIDS+=("slurmctld:$!")
 slurmd -D -f "$CONF" >"$S/log/slurmd.stderr" 2>&1 &
 STARTED_PIDS+=("slurmd:$!")
 show_logs() {
     local f
-    for f in "$S"/log/*; do echo "---- ${f##*/} (last 15 lines)"; tail -15 "$f"; done
+    for f in "$S"/log/*.log "$MUNGE_DIR"/munged.stderr; do echo "---- ${f##*/} (last 15 lines)"; tail -15 "$f"; done
 }
 state=""
 for _ in $(seq 60); do
@@ -262,11 +275,29 @@ say "submitted array job $JOBID ($TASKS tasks, $CPUS_PER_TASK cpu(s) each)"
 deadline=$(( $(date +%s) + TIMEOUT ))
 last=""
 max_running=0
+REQUEUED_TASK=""
+REQUEUED_ROWS=0
 while :; do
     counts=$(squeue -h -r -j "$JOBID" -o '%T' 2>/dev/null | sort | uniq -c | awk '{printf "%s %s, ", $1, tolower($2)}')
     [[ -z $counts ]] && break
-    running=$(squeue -h -r -j "$JOBID" -t RUNNING -o '%i' 2>/dev/null | wc -l)
+    running_tasks=$(squeue -h -r -j "$JOBID" -t RUNNING -o '%K' 2>/dev/null)
+    running=$(printf '%s' "$running_tasks" | grep -c .)
     (( running > max_running )) && max_running=$running
+    # Interrupt the first running task that has written at least 3 rows.
+    if [[ $REQUEUE -eq 1 && -z $REQUEUED_TASK ]]; then
+        for k in $running_tasks; do
+            rows=$(( $(wc -l 2>/dev/null < "$JOBDIR/part-$k.csv" || echo 1) - 1 ))
+            if (( rows >= 3 )); then
+                if scontrol requeue "${JOBID}_$k" 2>"$WORK/requeue.err"; then
+                    REQUEUED_TASK=$k; REQUEUED_ROWS=$rows
+                    say "  requeued task $k (interrupted after it had written $rows rows)"
+                else
+                    say "  scontrol requeue ${JOBID}_$k failed: $(cat "$WORK/requeue.err")"; REQUEUED_TASK=failed
+                fi
+                break
+            fi
+        done
+    fi
     [[ $counts != "$last" ]] && { say "  ${counts%, }"; last=$counts; }
     if (( $(date +%s) > deadline )); then show_logs; say "FAIL: job $JOBID still not done after ${TIMEOUT}s"; exit 1; fi
     sleep 1
@@ -302,9 +333,10 @@ tasks_ok=1
 for k in $(seq "$TASKS"); do
     st=$(task_field "$k" JobState); ec=$(task_field "$k" ExitCode)
     start=$(task_field "$k" StartTime); end=$(task_field "$k" EndTime)
-    rows=$(( $(wc -l < "$JOBDIR/part-$k.csv" 2>/dev/null || echo 1) - 1 ))
-    summary=$(grep -h 'scored\|images' "$JOBDIR"/slurm-"${JOBID}_$k".out 2>/dev/null | tail -1)
-    say "  task $k: $st exit $ec, ${start##*T}-${end##*T}, part-$k.csv $rows rows${summary:+; stderr: $summary}"
+    rows=$(( $(wc -l 2>/dev/null < "$JOBDIR/part-$k.csv" || echo 1) - 1 ))
+    restarts=$(task_field "$k" Restarts)
+    summary=$(grep -h 'cvrnet: scored' "$JOBDIR"/slurm-"${JOBID}_$k".out 2>/dev/null | tail -1)
+    say "  task $k: $st exit $ec, restarts $restarts, ${start##*T}-${end##*T}, part-$k.csv $rows rows${summary:+; ${summary#cvrnet: }}"
     if [[ $k == "$bad_task" ]]; then
         [[ $st == FAILED && $ec == 1:0 ]] || tasks_ok=0
     else
@@ -313,6 +345,13 @@ for k in $(seq "$TASKS"); do
 done
 check "all $TASKS tasks ran: task $bad_task (the bad file's shard) exited 1 = images failed, the others 0" \
     test "$tasks_ok" -eq 1 -a -n "$bad_task"
+if [[ $REQUEUE -eq 1 ]]; then
+    resume_line=$(grep -h 'resume:.*already in' "$JOBDIR"/slurm-"${JOBID}_$REQUEUED_TASK".out 2>/dev/null | tail -1)
+    say "     task $REQUEUED_TASK after its requeue: ${resume_line#cvrnet: }"
+    already=$(printf '%s' "${resume_line#cvrnet: }" | awk '{print $2}')
+    check "requeued task $REQUEUED_TASK restarted once and resumed its part (kept $already rows of its first run, which had >= $REQUEUED_ROWS)" \
+        test -n "$already" -a "$(task_field "$REQUEUED_TASK" Restarts)" == 1 -a "${already:-0}" -ge "$REQUEUED_ROWS"
+fi
 check "single-process run exited 1 (images failed: the bad file)" test "$SINGLE_STATUS" -eq 1
 
 headers_same() {
