@@ -271,7 +271,7 @@ T_SUBMIT=$(date +%s.%N)
 JOBID=$(cd "$JOBDIR" && PATH=$ROOT/.build/release:$PATH sbatch --parsable score.sbatch) \
     || { show_logs; die "sbatch failed"; }
 JOBID=${JOBID%%;*}
-say "submitted array job $JOBID ($TASKS tasks, $CPUS_PER_TASK cpu(s) each)"
+say "submitted array job $JOBID ($TASKS tasks, $CPUS_PER_TASK CPU(s) each)"
 deadline=$(( $(date +%s) + TIMEOUT ))
 last=""
 max_running=0
@@ -387,7 +387,7 @@ fi
 TOTAL=$(( $(date +%s) - T0 ))
 echo
 if [[ ${#FAILURES[@]} -eq 0 ]]; then
-    echo "PASS: Slurm array job $JOBID, $TASKS tasks ($CPUS_PER_TASK cpu each, up to $max_running at once) scored $NFILES files" \
+    echo "PASS: Slurm array job $JOBID, $TASKS tasks ($CPUS_PER_TASK CPU(s) each, up to $max_running at once) scored $NFILES files" \
          "(1 bad) in ${ARRAY_SECONDS}s; merged = single-process run (${SINGLE_SECONDS}s); ${TOTAL}s in all"
     exit 0
 else
