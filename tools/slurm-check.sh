@@ -110,6 +110,7 @@ done
 if [[ ${#missing[@]} -gt 0 ]]; then
     say "installing slurm-wlm and munge (missing: ${missing[*]})"
     export DEBIAN_FRONTEND=noninteractive
+    had_munge_key=0; [[ -e /etc/munge/munge.key ]] && had_munge_key=1
     # Keep the packages' own services (munge.service, ...) from being started by the install:
     # this script runs its own daemons and leaves none behind.
     if [[ ! -e /usr/sbin/policy-rc.d ]]; then
@@ -123,7 +124,7 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     fi
     if [[ $POLICY_RC_CREATED -eq 1 ]]; then rm -f /usr/sbin/policy-rc.d; POLICY_RC_CREATED=0; fi
     rm -f "${TMPDIR:-/tmp}/slurm-check-apt.log"
-    [[ -e /etc/munge/munge.key ]] && say "note: the munge package created /etc/munge/munge.key (this script does not use it)"
+    [[ $had_munge_key -eq 0 && -e /etc/munge/munge.key ]] && say "note: the munge package created /etc/munge/munge.key (this script does not use it)"
     # On a systemd host the units may still have been enabled: they are not started now, and
     # slurmctld/slurmd's units only run when /etc/slurm/slurm.conf exists (this script writes none).
 fi
@@ -132,7 +133,9 @@ say "$(slurmctld -V), $(munged --version 2>&1 | awk '{print $1; exit}')"
 CVRNET=$ROOT/.build/release/cvrnet
 if [[ ! -x $CVRNET ]]; then
     say "building the release cvrnet (swift build -c release --product cvrnet)"
-    swift build -c release --product cvrnet >/dev/null || die "swift build failed"
+    swift build -c release --product cvrnet >"${TMPDIR:-/tmp}/slurm-check-build.log" 2>&1 \
+        || { tail -20 "${TMPDIR:-/tmp}/slurm-check-build.log"; die "swift build failed"; }
+    rm -f "${TMPDIR:-/tmp}/slurm-check-build.log"
 fi
 [[ -f $ROOT/weights/reference-2class-keras231-weights.hdf5 || -n ${CVRNET_WEIGHTS:-} ]] \
     || die "no default weights file (weights/reference-2class-keras231-weights.hdf5): run tools/prepare.sh"
