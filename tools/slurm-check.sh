@@ -368,8 +368,9 @@ check "every part starts with the same header as the single run; all.csv has it 
 # Paths never contain commas or quotes here, so the first field is the path.
 tail -n +2 "$JOBDIR/all.csv" | cut -d, -f1 | LC_ALL=C sort > "$WORK/merged-paths"
 dups=$(uniq -d "$WORK/merged-paths" | wc -l)
-check "merged CSV: $NFILES rows, no path twice ($dups duplicated)" \
-    test "$(wc -l < "$WORK/merged-paths")" -eq "$NFILES" -a "$dups" -eq 0
+merged_rows=$(wc -l < "$WORK/merged-paths")
+check "merged CSV: $merged_rows rows for $NFILES files, $dups paths twice" \
+    test "$merged_rows" -eq "$NFILES" -a "$dups" -eq 0
 check "merged CSV paths = the files in the directory" cmp -s "$WORK/merged-paths" "$WORK/expected-files"
 
 error_rows=$(tail -n +2 "$JOBDIR/all.csv" | grep -v ',$' | cut -d, -f1)
@@ -395,6 +396,6 @@ if [[ ${#FAILURES[@]} -eq 0 ]]; then
     exit 0
 else
     show_logs
-    echo "FAIL (${#FAILURES[@]} checks): ${FAILURES[*]}"
+    printf 'FAIL (%d checks):\n' "${#FAILURES[@]}"; printf '  - %s\n' "${FAILURES[@]}"
     exit 1
 fi
