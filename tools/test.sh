@@ -14,14 +14,14 @@ flags=(-c release -Xswiftc -enable-testing --scratch-path .build-test)
 swift build "${flags[@]}" --build-tests
 swift test "${flags[@]}" --skip-build "$@"
 # On AVX-512 CPUs the run above used the AVX-512 kernels. Every other CPU runs the portable
-# kernels (im2col + OpenBLAS, Swift loops), whose last bits depend on the kernels OpenBLAS picks
-# for the CPU; run the whole suite on that path too (about 1 min each):
-#  - with the OpenBLAS kernels picked for this CPU (Debian's OpenBLAS 0.3.21 runs its SSE3
-#    "Prescott" kernels on CPUs newer than it, such as Sapphire Rapids);
+# kernels (im2col + OpenBLAS, Swift loops), whose last bits depend on the kernels OpenBLAS runs
+# on the CPU; run the whole suite on that path too (about 1 min each):
+#  - with the OpenBLAS kernels this CPU gets (OpenBLAS's choice, or the AVX2/AVX-512 set cvrnet
+#    has it load where Debian's OpenBLAS 0.3.21 does not know the CPU: see OpenBLASCore.swift);
 #  - with its Haswell (AVX2 + FMA) kernels, as on an AVX2-only CPU: no AVX-512 at all.
 if [ $# -eq 0 ]; then
     if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
-        echo "== portable kernels, with the OpenBLAS kernels picked for this CPU:"
+        echo "== portable kernels, with the OpenBLAS kernels this CPU gets:"
         CVRNET_PORTABLE_KERNELS=1 .build-test/release/cvrnet --version | sed -n 's/^openblas: /   /p'
         CVRNET_PORTABLE_KERNELS=1 swift test "${flags[@]}" --skip-build
     fi

@@ -20,6 +20,7 @@ public final class Dense: @unchecked Sendable {
     /// Runs the layer on `rows` input vectors (`rows x inputs`), writing `rows x units`.
     public func forward(input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
                         activation: Activation) {
+        OpenBLASCore.prepare()
         if rows == 1 {
             cblas_sgemv(CblasRowMajor, CblasTrans, blasint(inputs), blasint(units), 1,
                         kernel.pointer, blasint(units), input, 1, 0, output, 1)

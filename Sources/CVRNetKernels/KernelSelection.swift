@@ -17,6 +17,9 @@ public struct KernelSelection: Sendable {
     /// Debian 12's OpenBLAS 0.3.21 does not know CPUs newer than it (Sapphire Rapids and later
     /// pick "Prescott", its SSE3 kernels); `OPENBLAS_CORETYPE` overrides the choice.
     public let openBLASCore: String
+    /// Set when OpenBLAS did not know this CPU and cvrnet had it load better kernels
+    /// (`OpenBLASCore`): OpenBLAS's own choice and the set loaded instead.
+    public let openBLASReplacement: OpenBLASCore.Replacement?
     /// OpenBLAS's build configuration (`openblas_get_config`).
     public let openBLASConfig: String
 
@@ -24,6 +27,7 @@ public struct KernelSelection: Sendable {
     public static let current = KernelSelection()
 
     private init() {
+        openBLASReplacement = OpenBLASCore.replacement
         usesAVX512Kernels = AVX512.isAvailable
         let features = cvrnet_cpu_features()
         portableForced = !usesAVX512Kernels && features & UInt32(CVRNET_CPU_AVX512F) != 0
@@ -63,7 +67,9 @@ public struct KernelSelection: Sendable {
             "kernels: \(path)",
             "cpu: \(Self.cpuModelName ?? "unknown"); features: \(cpuFeatures.isEmpty ? "none of interest" : cpuFeatures.joined(separator: " "))",
             "openblas: core \(openBLASCore) (\(openBLASConfig))"
-                + (ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { ", OPENBLAS_CORETYPE=\($0)" } ?? ""),
+                + (ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { ", OPENBLAS_CORETYPE=\($0)" } ?? "")
+                + (openBLASReplacement.map { r in
+                    ", loaded by cvrnet: OpenBLAS picked \(r.pickedByOpenBLAS), which does not use this CPU's AVX2/AVX-512" } ?? ""),
         ]
     }
 }

@@ -17,6 +17,7 @@ public enum MatrixMultiply {
     }
 
     private static let configured: Bool = {
+        OpenBLASCore.prepare()
         openblas_set_num_threads(1)
         return true
     }()
@@ -28,6 +29,7 @@ public enum MatrixMultiply {
     public static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                                 b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
                                 accumulate: Bool) {
+        OpenBLASCore.prepare()
         func call(_ rows: Range<Int>, _ cols: Range<Int>) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                         blasint(rows.count), blasint(cols.count), blasint(k), 1,

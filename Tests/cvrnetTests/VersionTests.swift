@@ -33,5 +33,12 @@ struct VersionTests {
         let kernels = try #require(result.stdoutLines.first { $0.hasPrefix("kernels: ") }, "\(result.summary)")
         let forced = ProcessInfo.processInfo.environment["CVRNET_PORTABLE_KERNELS"] == "1"
         #expect(kernels.hasPrefix(Self.cpuHasAVX512 && !forced ? "kernels: AVX-512" : "kernels: portable"), "\(kernels)")
+        // Debian's OpenBLAS 0.3.21 falls back to SSE3 kernels on CPUs newer than it; cvrnet
+        // has it load the AVX2/AVX-512 ones instead, and says so.
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        if ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil && cpuinfo.contains(" avx2") && cpuinfo.contains(" fma") {
+            let openblas = try #require(result.stdoutLines.first { $0.hasPrefix("openblas: core ") })
+            #expect(!openblas.hasPrefix("openblas: core Prescott") && !openblas.hasPrefix("openblas: core Sandybridge"), "\(openblas)")
+        }
     }
 }
