@@ -25,6 +25,8 @@ public struct Evaluation: Sendable, Codable {
     public var sampleCount: Int
     public var predicted: [Int]
     public var confusion: ConfusionMatrix
+    /// `confusion_matrix(..., normalize="true")`.
+    public var confusionNormalized: [[Double]]
     public var report: ClassificationReport
     public var classes: [ClassMetrics]
     /// The notebook's macro-average ROC (TPRs interpolated onto the union of all FPRs).
@@ -57,6 +59,7 @@ public struct Evaluation: Sendable, Codable {
         }
         let confusion = ConfusionMatrix(truth: truth, predicted: predicted, classCount: n)
         self.confusion = confusion
+        confusionNormalized = confusion.rowNormalized
         report = ClassificationReport(confusion: confusion)
         var perClass: [ClassMetrics] = []
         for k in 0..<n {
