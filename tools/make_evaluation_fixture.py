@@ -113,7 +113,7 @@ def bootstrap(truth, probs, n_classes):
             "resamples": BOOTSTRAP_RESAMPLES, "seed": SEED}
 
 
-def evaluate(name, truth, probs):
+def evaluate(name, truth, probs, with_bootstrap=True):
     truth = np.asarray(truth)
     probs = np.asarray(probs, dtype=np.float64)
     n_classes = probs.shape[1]
@@ -166,7 +166,7 @@ def evaluate(name, truth, probs):
         "microROC": {"fpr": mfpr, "tpr": mtpr, "thresholds": mthr, "auc": auc(mfpr, mtpr)},
         "microPR": {"precision": mprec, "recall": mrec, "thresholds": mpthr},
         "microAveragePrecision": average_precision_score(onehot, probs, average="micro"),
-        "bootstrap": bootstrap(truth, probs, n_classes),
+        "bootstrap": bootstrap(truth, probs, n_classes) if with_bootstrap else None,
     }
 
 
