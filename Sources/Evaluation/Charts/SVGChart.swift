@@ -1,18 +1,24 @@
+import Foundation
+
 /// Small inline-SVG charts for the HTML report: line charts on the unit square (ROC and
 /// precision-recall curves) and a heatmap (the confusion matrix). Text stays text (selectable,
 /// printable); no scripts, no external fonts.
-enum SVGChart {
-    struct Series {
-        let name: String
-        let color: String
+public enum SVGChart {
+    public struct Series {
+        public let name: String
+        public let color: String
         /// SVG stroke-dasharray, "" for solid.
-        let dash: String
-        let points: [(x: Double, y: Double)]
+        public let dash: String
+        public let points: [(x: Double, y: Double)]
+
+        public init(name: String, color: String, dash: String, points: [(x: Double, y: Double)]) {
+            self.name = name; self.color = color; self.dash = dash; self.points = points
+        }
     }
 
-    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+    public static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
@@ -23,7 +29,7 @@ enum SVGChart {
     }
 
     /// A line chart with both axes from 0 to 1, a legend below the plot.
-    static func lineChart(title: String, xLabel: String, yLabel: String, series: [Series], diagonal: Bool) -> String {
+    public static func lineChart(title: String, xLabel: String, yLabel: String, series: [Series], diagonal: Bool) -> String {
         let plot = 300.0, left = 52.0, top = 30.0
         let legendTop = top + plot + 44
         let height = legendTop + Double(series.count) * 16 + 8
@@ -59,7 +65,7 @@ enum SVGChart {
     }
 
     /// The confusion matrix: cells shaded by the row fraction, each with its count and %.
-    static func heatmap(labels: [String], counts: [[Int]], fractions: [[Double]]) -> String {
+    public static func heatmap(labels: [String], counts: [[Int]], fractions: [[Double]]) -> String {
         let cell = 64.0, left = 96.0, top = 56.0
         let n = Double(labels.count)
         let width = left + n * cell + 10, height = top + n * cell + 36
