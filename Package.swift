@@ -31,9 +31,11 @@ let package = Package(
         .target(name: "ImageInput", dependencies: ["CImageCodecs"]),
         // The CVR-Net graph, weight binding and the public API.
         .target(name: "CVRNet", dependencies: ["CVRNetKernels", "KerasFormat", "ImageInput"]),
+        // scikit-learn's classification metrics (ROC, PR, report, intervals) in plain Swift.
+        .target(name: "Evaluation"),
         // The command-line tool.
         .executableTarget(name: "cvrnet", dependencies: [
-            "CVRNet", "CVRNetKernels", "ImageInput", "KerasFormat", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "CVRNet", "CVRNetKernels", "Evaluation", "ImageInput", "KerasFormat", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Times this engine for tools/benchmark.py, which runs the peers in the same run.
         .executableTarget(name: "cvrnet-benchmark", dependencies: ["CVRNet", "COpenBLAS"]),
@@ -45,5 +47,6 @@ let package = Package(
         .testTarget(name: "ImageInputTests", dependencies: ["ImageInput", "TestSupport"]),
         .testTarget(name: "CVRNetTests", dependencies: ["CVRNet", "TestSupport"]),
         .testTarget(name: "cvrnetTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "TestSupport"]),
     ]
 )

@@ -3,6 +3,8 @@
 # Skips apt entirely when everything is already installed.
 set -euo pipefail
 packages=(pkg-config libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev python3-venv)
+# chromium: the evaluate tests render report.html to PNG and PDF in a real browser.
+packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
