@@ -29,5 +29,5 @@ struct CVRNetCommand: ParsableCommand {
         \(ExitStatus.helpSection())
         """,
         version: "0.1.0",
-        subcommands: [ClassifyCommand.self, ScoreCommand.self, InspectCommand.self, CheckWeightsCommand.self])
+        subcommands: [ClassifyCommand.self, ScoreCommand.self, InspectCommand.self, CheckWeightsCommand.self, ExplainCommand.self])
 }
