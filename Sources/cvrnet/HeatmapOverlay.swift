@@ -20,8 +20,10 @@ enum HeatmapOverlay {
     static func render(image: RGBImage, map: [Float], mapHeight: Int, mapWidth: Int, title: String) -> RGBImage {
         let w = image.width, h = image.height
         let values = BilinearResize.resize(map, height: mapHeight, width: mapWidth, outHeight: h, outWidth: w)
-        // Legend geometry: glyph scale grows with the image so the text stays readable.
-        let scale = max(1, min(4, w / 220))
+        // Legend geometry: glyph scale grows with the image so the text stays readable, but
+        // shrinks (down to 1) before the title is cut.
+        var scale = max(1, min(4, w / 220))
+        while scale > 1 && BitmapFont.width(of: title, scale: scale) > w - 6 * scale { scale -= 1 }
         let pad = 3 * scale
         let line = BitmapFont.glyphHeight * scale
         let stripHeight = pad + line + pad + line + pad
