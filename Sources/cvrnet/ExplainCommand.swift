@@ -101,21 +101,10 @@ struct ExplainCommand: ParsableCommand {
             }
             let stem = Self.uniqueStem(for: path, taken: &taken)
             let base = URL(fileURLWithPath: output).appendingPathComponent(stem + ".gradcam").path
-            let suffix = model.weights.isReferenceWeights ? " - UNTRAINED WEIGHTS" : ""
             do {
-                let size = GradCAMExplanation.combinedSize
-                try PNGEncoder.write(HeatmapOverlay.render(image: original, map: explanation.combined, mapHeight: size, mapWidth: size,
-                                                           title: "\(explanation.label) COMBINED\(suffix)"), to: base + ".png")
-                try NpyWriter.write(explanation.combined, shape: [size, size], to: base + ".npy")
-                for head in explanation.heads {
-                    let name = base + "." + head.scale.identifier
-                    try PNGEncoder.write(HeatmapOverlay.render(image: original, map: head.normalizedMap, mapHeight: head.height,
-                                                               mapWidth: head.width, title: "\(explanation.label) \(head.scale)\(suffix)"),
-                                         to: name + ".png")
-                    try NpyWriter.write(head.map, shape: [head.height, head.width], to: name + ".npy")
-                }
+                try HeatmapFiles.write(explanation, over: original, base: base, untrainedWeights: model.weights.isReferenceWeights)
             } catch {
-                Console.error("cannot write the heatmaps of '\(path)' to '\(output)': \(WeightsOptions.describe(error))")
+                Console.error("cannot write the heatmaps of '\(path)' to '\(output)': \(HeatmapFiles.describe(error))")
                 writeFailed = true
                 continue
             }

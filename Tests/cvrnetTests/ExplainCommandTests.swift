@@ -61,6 +61,29 @@ struct ExplainCommandTests {
         #expect(unknown.stderr.contains("XYZ") && unknown.stderr.contains("NCP, NOR"))
     }
 
+    @Test("score --heatmaps: the same rows as without, heatmaps mirrored under DIR by relative path")
+    func scoreWithHeatmaps() throws {
+        let weights = try Files.referenceWeights()
+        let root = try Files.temporaryDirectory("cvrnet-score-heatmaps")
+        defer { Files.cleanUp(root) }
+        let input = root.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: input.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Files.sampleImage("png-gray8-224x224.png"), toPath: input.appendingPathComponent("a.png").path)
+        try FileManager.default.copyItem(atPath: Files.sampleImage("jpeg-rgb420-320x360.jpg"), toPath: input.appendingPathComponent("sub/b.jpg").path)
+        let heatmaps = root.appendingPathComponent("heatmaps")
+        let with = try CLI.run(["score", "--weights", weights, input.path, "--heatmaps", heatmaps.path])
+        let without = try CLI.run(["score", "--weights", weights, input.path])
+        #expect(with.status == 0, "\(with.summary)")
+        #expect(with.stdout == without.stdout && with.stdoutLines.count == 3, "\(with.summary)")
+        for relative in ["a.png", "sub/b.jpg"] {
+            let base = heatmaps.appendingPathComponent(relative + ".gradcam").path
+            for file in [base + ".png", base + ".npy"] + Self.heads.flatMap { [base + ".\($0).png", base + ".\($0).npy"] } {
+                #expect(FileManager.default.fileExists(atPath: file), "\(file) missing")
+            }
+        }
+        #expect(try Self.pngSize(heatmaps.appendingPathComponent("sub/b.jpg.gradcam.png").path).0 == 320)
+    }
+
     /// Width and height from a PNG's IHDR chunk.
     static func pngSize(_ path: String) throws -> (Int, Int) {
         let d = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
