@@ -40,6 +40,23 @@ struct GradCAMTests {
         #expect(explanation.combined.allSatisfy { $0 >= 0 && $0 <= 1 })
     }
 
+    /// Explanations from several threads at once (each with its encoders side by side, their
+    /// taps copied from two threads) are bit for bit the serial ones.
+    @Test func concurrentExplanationsEqualSerialOnes() throws {
+        let model = try KerasParityTests.loadModel(Self.weightsFile)
+        let inputs = try ["png-rgb8-333x287.png", "jpeg-gray-448x448.jpg", "png-gray8-224x224.png"].map { try Self.sample($0).pixels }
+        let serial = try inputs.map { try model.explain(pixels: $0) }
+        let results = ExplanationSlots(count: 4 * inputs.count)
+        DispatchQueue.concurrentPerform(iterations: 4) { t in
+            for (k, pixels) in inputs.enumerated() {
+                results.set(t * inputs.count + k, try? model.explain(pixels: pixels))
+            }
+        }
+        for i in 0..<(4 * inputs.count) {
+            #expect(results.get(i) == serial[i % inputs.count], "thread \(i / inputs.count), input \(i % inputs.count)")
+        }
+    }
+
     @Test func classOutOfRangeIsAnError() throws {
         let model = try KerasParityTests.loadModel(Self.weightsFile)
         let pixels = try Self.sample("png-gray8-224x224.png").pixels
@@ -109,4 +126,12 @@ struct GradCAMTests {
         let ramp = BilinearResize.resize([0, 4], height: 1, width: 2, outHeight: 1, outWidth: 4)
         #expect(ramp.first == 0 && ramp.last == 4 && ramp[1] > 0 && ramp[2] < 4)
     }
+}
+
+final class ExplanationSlots: @unchecked Sendable {
+    private var values: [GradCAMExplanation?]
+    private let lock = NSLock()
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ v: GradCAMExplanation?) { lock.lock(); values[i] = v; lock.unlock() }
+    func get(_ i: Int) -> GradCAMExplanation? { lock.lock(); defer { lock.unlock() }; return values[i] }
 }
