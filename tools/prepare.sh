@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that makes everything the tests and the default run need but that is not
 # committed: the tools' Python environment (tools/setup_venv.sh), then the reference weights
-# and their Keras golden outputs (tools/make_reference_weights.py, about 2-3 minutes).
+# and their Keras golden outputs (tools/make_reference_weights.py, about 2-3 minutes), then Keras's
+# Grad-CAM maps of those weights (tools/make_gradcam_golden.py).
 # Skips the weights when all of them and all golden files exist and are newer than the tools,
 # requirements and sample images they come from. `--force` regenerates them.
 # (Sample images and layer fixtures are committed; their scripts are run by hand.)
@@ -48,10 +49,37 @@ fi
 
 if [[ -z "$stale" ]]; then
   echo "prepare: reference weights and golden outputs are up to date (tools/prepare.sh --force regenerates)"
-  exit 0
+else
+  echo "prepare: making reference weights ($stale)"
+  start=$SECONDS
+  TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/python tools/make_reference_weights.py
+  echo "prepare: reference weights done in $((SECONDS - start)) s"
 fi
 
-echo "prepare: making reference weights ($stale)"
-start=$SECONDS
-TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/python tools/make_reference_weights.py
-echo "prepare: reference weights done in $((SECONDS - start)) s"
+# Keras's Grad-CAM maps of the reference weights (tools/make_gradcam_golden.py, about 4 minutes).
+gradcam_outputs=(
+  weights/golden/reference-2class-keras231-weights.gradcam.json
+  weights/golden/reference-2class-tfkeras-weights.gradcam.json
+  weights/golden/reference-3class-tfkeras-model.gradcam.json
+  weights/golden/reference-4class-keras231-model.gradcam.json
+)
+gradcam_inputs=(tools/make_gradcam_golden.py "${outputs[@]}")
+stale=""
+if [[ $force -eq 1 ]]; then
+  stale="--force given"
+else
+  for out in "${gradcam_outputs[@]}"; do
+    if [[ ! -s "$out" ]]; then stale="$out is missing"; break; fi
+    for in in "${gradcam_inputs[@]}"; do
+      if [[ "$in" -nt "$out" ]]; then stale="$in is newer than $out"; break 2; fi
+    done
+  done
+fi
+if [[ -z "$stale" ]]; then
+  echo "prepare: Grad-CAM golden maps are up to date"
+else
+  echo "prepare: making Grad-CAM golden maps ($stale)"
+  start=$SECONDS
+  TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/python tools/make_gradcam_golden.py
+  echo "prepare: Grad-CAM golden maps done in $((SECONDS - start)) s"
+fi

@@ -37,4 +37,12 @@ public final class Dense: @unchecked Sendable {
             }
         }
     }
+
+    /// The gradient with respect to the input of one vector, given the gradient with respect to
+    /// the pre-activation output: `inputGradient = kernel · outputGradient` (the kernel is Keras's
+    /// `(inputs, units)`, row-major). Used by Grad-CAM's backward pass through a head.
+    public func backward(outputGradient: UnsafePointer<Float>, inputGradient: UnsafeMutablePointer<Float>) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, blasint(inputs), blasint(units), 1,
+                    kernel.pointer, blasint(units), outputGradient, 1, 0, inputGradient, 1)
+    }
 }

@@ -9,6 +9,9 @@ struct ClassifiedImage: @unchecked Sendable {
     let notes: [ImageNote]
     /// The exact tensor given to the network, when the pipeline was asked to keep it.
     let input: [Float]?
+    /// Grad-CAM of the top class, when the pipeline was asked to explain (its prediction is
+    /// `prediction`).
+    var explanation: GradCAMExplanation? = nil
 }
 
 /// Why an image has no prediction: one sentence naming the file.
@@ -18,6 +21,7 @@ struct ImageFailure: Error, Sendable {
 
 /// Decodes images on a background thread while the network runs, and classifies up to
 /// `threads` images at once; hands the results back in input order, on the calling thread.
+/// With `explain`, each image is explained (Grad-CAM of its top class) instead, one at a time.
 ///
 /// With `threads == 1` each image goes through `predict(pixels:)`, which spreads one image
 /// over all cores. With more, one classifying thread takes up to `threads` decoded images at
@@ -31,6 +35,7 @@ final class ImagePipeline: @unchecked Sendable {
     private let paths: [String]
     private let threads: Int
     private let keepInputs: Bool
+    private let explain: Bool
 
     private let condition = NSCondition()
     private var decoded: [(index: Int, image: Result<ModelInputImage, ImageFailure>)] = []
@@ -41,13 +46,14 @@ final class ImagePipeline: @unchecked Sendable {
     private let slots: DispatchSemaphore
 
     init(model: CVRNetModel, loader: KerasImageLoader, preprocessing: InputPreprocessing,
-         paths: [String], threads: Int, keepInputs: Bool = false) {
+         paths: [String], threads: Int, keepInputs: Bool = false, explain: Bool = false) {
         self.model = model
         self.loader = loader
         self.preprocessing = preprocessing
         self.paths = paths
         self.threads = max(1, threads)
         self.keepInputs = keepInputs
+        self.explain = explain
         self.slots = DispatchSemaphore(value: 2 * self.threads + 1)
     }
 
@@ -145,7 +151,19 @@ final class ImagePipeline: @unchecked Sendable {
                 notes.append(image.notes)
             }
         }
-        if !inputs.isEmpty {
+        if explain {
+            // Grad-CAM replaces the prediction: one image at a time (its encoders side by side),
+            // the same forward pass plus the explanation's extra work.
+            for (k, slot) in inputOwners.enumerated() {
+                do {
+                    let e = try model.explain(pixels: inputs[k])
+                    results[slot] = .success(ClassifiedImage(prediction: e.prediction, notes: notes[k],
+                                                             input: keepInputs ? inputs[k] : nil, explanation: e))
+                } catch {
+                    results[slot] = .failure(ImageFailure(message: Self.sentence(error.description, naming: paths[items[slot].index])))
+                }
+            }
+        } else if !inputs.isEmpty {
             do {
                 let predictions = inputs.count == 1 ? [try model.predict(pixels: inputs[0])] : try model.predict(batch: inputs)
                 for (k, slot) in inputOwners.enumerated() {

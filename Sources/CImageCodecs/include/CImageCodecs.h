@@ -2,7 +2,8 @@
 #define CVRNET_CIMAGECODECS_H
 /*
  * PNG (libpng) and JPEG (libjpeg-turbo) decoding to 8-bit RGB exactly as Keras
- * `load_img` sees an image: PIL `Image.open(...)` followed by `convert("RGB")`.
+ * `load_img` sees an image: PIL `Image.open(...)` followed by `convert("RGB")`;
+ * and PNG encoding of RGB8 images (the heatmap overlays cvrnet writes).
  *
  * Both libraries report fatal errors with longjmp. Every setjmp/longjmp stays
  * inside this C target: the functions below always return normally, with a
@@ -141,6 +142,19 @@ void cvr_jpeg_cmyk_row_to_rgb8(const uint8_t *in, uint8_t *out, uint32_t width);
  * "II*\0" / "MM\0*", an optional "Exif\0\0" prefix is skipped). 0 if absent or malformed.
  */
 int32_t cvr_exif_orientation(const uint8_t *exif, size_t size);
+
+/* ---- Encoding ---- */
+
+/*
+ * Encodes an RGB8 image (layout above) as an 8-bit RGB PNG (no interlace, default
+ * compression) into a buffer allocated here: on CVR_OK `*out` holds `*out_size` bytes,
+ * to be released with cvr_free_encoded. On failure `*out` is NULL.
+ */
+cvr_status cvr_encode_png_rgb8(const uint8_t *rgb, int32_t width, int32_t height, uint8_t **out,
+                               size_t *out_size, char *message, size_t message_capacity);
+
+/* Releases a buffer returned by cvr_encode_png_rgb8. */
+void cvr_free_encoded(uint8_t *bytes);
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,8 @@ public enum CVRNetError: Error, CustomStringConvertible, Equatable {
     case image(ImageInputError)
     /// An input tensor has the wrong number of values.
     case inputSize(found: Int, expected: Int)
+    /// A class index to explain is not one of the model's classes.
+    case classIndex(given: Int, classes: Int)
 
     public var description: String {
         switch self {
@@ -45,6 +47,8 @@ public enum CVRNetError: Error, CustomStringConvertible, Equatable {
         case .image(let e): return e.description
         case .inputSize(let found, let expected):
             return "input tensor has \(found) values, expected \(expected) (224x224x3, HWC)"
+        case .classIndex(let given, let classes):
+            return "class index \(given) is out of range: the weights have \(classes) classes (0...\(classes - 1))"
         }
     }
 }

@@ -115,8 +115,11 @@ public final class CVRNetModel: Sendable {
     }
 
     /// Runs the graph and, when `observer` is given, shows it every tapped feature map.
-    func run(_ input: UnsafePointer<Float>, observer: TapObserver?, encodersInParallel: Bool = false) -> Prediction {
-        let ws = pool.take(encodersSideBySide: encodersInParallel && observer == nil)
+    /// An observer that may be called from both encoders' threads at once
+    /// (`observerIsConcurrent`) keeps the encoders side by side.
+    func run(_ input: UnsafePointer<Float>, observer: TapObserver?, encodersInParallel: Bool = false,
+             observerIsConcurrent: Bool = false) -> Prediction {
+        let ws = pool.take(encodersSideBySide: encodersInParallel && (observer == nil || observerIsConcurrent))
         defer { pool.give(ws) }
         let n = graph.classes
         var heads = [Float](repeating: 0, count: 5 * n)
@@ -124,7 +127,8 @@ public final class CVRNetModel: Sendable {
         heads.withUnsafeMutableBufferPointer { h in
             final.withUnsafeMutableBufferPointer { f in
                 graph.forward(input, workspace: ws, headProbabilities: h.baseAddress!, probabilities: f.baseAddress!,
-                              encodersInParallel: encodersInParallel, observer: observer)
+                              encodersInParallel: encodersInParallel, observer: observer,
+                              observerIsConcurrent: observerIsConcurrent)
             }
         }
         let perHead = HeadScale.allCases.enumerated().map { i, scale in

@@ -43,9 +43,12 @@ final class CVRNetGraph: @unchecked Sendable {
     ///   own core with serial kernels, instead of one after the other with every layer split
     ///   across the cores; the encoder still running when the other finishes takes over both
     ///   cores. Same arithmetic either way, so the same result bit for bit.
+    /// - Parameter observerIsConcurrent: `observer` may be called from both encoders' threads at
+    ///   once (it writes each head's map to memory of its own), so an observed pass may still run
+    ///   the encoders side by side. Otherwise an observed pass runs them one after the other.
     func forward(_ image: UnsafePointer<Float>, workspace ws: Workspace,
                  headProbabilities: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
-                 encodersInParallel: Bool = false, observer: TapObserver? = nil) {
+                 encodersInParallel: Bool = false, observer: TapObserver? = nil, observerIsConcurrent: Bool = false) {
         let pooled = ws.pooled.map(\.pointer)
         // Each encoder writes only its own arena and its own pooled vectors.
         let handoff = CoreHandoff(tasks: 2)
@@ -69,7 +72,7 @@ final class CVRNetGraph: @unchecked Sendable {
             observer?(head, 0, map, shape)
             globalAveragePooling2D(input: map, shape: shape, output: pooled[head.rawValue - 1])
         }
-        let parallel = encodersInParallel && observer == nil
+        let parallel = encodersInParallel && (observer == nil || observerIsConcurrent)
         precondition(!parallel || !ws.sharesArena, "encoders side by side need a workspace with an arena each")
         let runXception = { (progress: XceptionEncoder.Progress) in
             let out = self.xception.finish(progress, arena: ws.xception, checkpoint: handoff.checkpoint, onTap: xceptionTap)

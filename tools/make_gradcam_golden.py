@@ -1,0 +1,144 @@
+"""Keras's Grad-CAM of every CVR-Net head on the reference weights: the ground truth of
+`CVRNetModel.explain`.
+
+    .venv/bin/python tools/make_gradcam_golden.py
+
+Reads the four reference weights files of weights/ (tools/make_reference_weights.py makes them)
+and writes, per file, weights/golden/<stem>.gradcam.json plus one float32 file per
+(image, class) in weights/golden/<stem>.gradcam/ (git-ignored, like the other golden outputs).
+
+Grad-CAM as the Keras example computes it (keras.io "Grad-CAM class activation
+visualization"), once per head: a model whose outputs are the head's feature map and the
+head's pre-softmax logits; under tf.GradientTape the gradient of the chosen class's logit
+with respect to the feature map, averaged over the positions (`reduce_mean(axis=(0, 1, 2))`),
+weights the channels of the map: map = feature_map @ pooled_grads. That map (signed, not
+normalised) is what the golden file holds per head.
+
+The combined map: each head's map ReLU'd and divided by its maximum (a map whose maximum is
+not > 0 stays all zero), resized to 224x224 with `tf.image.resize(method="bilinear")`
+(half-pixel centres, no antialias), and the five averaged.
+
+Classes explained: the top class of the averaged output and one other class
+((top + 1) mod classes).
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import json  # noqa: E402
+import shutil  # noqa: E402
+import sys  # noqa: E402
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cvrnet_model as cm  # noqa: E402
+import make_reference_weights as mrw  # noqa: E402
+
+keras = cm.keras
+
+ROOT = mrw.ROOT
+GOLDEN_DIR = mrw.GOLDEN_DIR
+# Square and unresized; RGB resized from 333x287; a portrait RGBA resized from 256x320.
+IMAGES = ["png-gray8-224x224.png", "png-rgb8-333x287.png", "png-rgba8-256x320.png"]
+COMBINED_SIZE = 224
+
+
+def head_logit_models(model):
+    """Per head: a model from the input to (feature map, pre-softmax logits of the head)."""
+    models = []
+    for h in cm.head_structure(model):
+        final = h["final"]
+        mkh = h["dense"][2]
+        # The final Dense layer's own kernel and bias applied without its softmax, as the
+        # Keras example does by removing the last activation.
+        logits = tf.matmul(mkh.output, final.kernel) + final.bias
+        models.append(keras.Model(inputs=model.input, outputs=[h["tap"].output, logits]))
+    return models
+
+
+def grad_cam(head_model, x, class_index):
+    with tf.GradientTape() as tape:
+        feature_map, logits = head_model(x, training=False)
+        score = logits[:, class_index]
+    grads = tape.gradient(score, feature_map)
+    pooled_grads = tf.reduce_mean(grads, axis=(0, 1, 2))
+    heatmap = feature_map[0] @ pooled_grads[..., tf.newaxis]
+    return tf.squeeze(heatmap).numpy().astype(np.float32), logits.numpy()[0]
+
+
+def normalised(heatmap):
+    h = np.maximum(heatmap, 0)
+    m = h.max()
+    return h / m if m > 0 else np.zeros_like(h)
+
+
+def combined_map(heatmaps):
+    ups = [tf.image.resize(normalised(h)[..., np.newaxis], (COMBINED_SIZE, COMBINED_SIZE),
+                           method="bilinear", antialias=False).numpy()[..., 0]
+           for h in heatmaps]
+    return np.mean(np.stack(ups), axis=0).astype(np.float32)
+
+
+def main():
+    for fname, num_classes, naming, layout in mrw.FILES:
+        path = os.path.join(mrw.WEIGHTS_DIR, fname)
+        if not os.path.exists(path):
+            print("missing %s: run tools/prepare.sh first" % path, file=sys.stderr)
+            return 1
+        stem = os.path.splitext(fname)[0]
+        model = mrw.load_file(path, num_classes, naming, layout)
+        heads = head_logit_models(model)
+        out_dir = os.path.join(GOLDEN_DIR, stem + ".gradcam")
+        if os.path.isdir(out_dir):
+            shutil.rmtree(out_dir)
+        os.makedirs(out_dir)
+        entries = []
+        for name in IMAGES:
+            x = mrw.load_inputs([name])
+            probs = model(tf.constant(x), training=False).numpy()[0]
+            top = int(np.argmax(probs))
+            for class_index in (top, (top + 1) % num_classes):
+                maps, logits = zip(*(grad_cam(hm, tf.constant(x), class_index) for hm in heads))
+                combined = combined_map(maps)
+                rel = os.path.join("weights", "golden", stem + ".gradcam",
+                                   "%s.class%d.f32" % (name, class_index))
+                with open(os.path.join(ROOT, rel), "wb") as f:
+                    for m in maps:
+                        f.write(np.ascontiguousarray(m, dtype="<f4").tobytes())
+                    f.write(np.ascontiguousarray(combined, dtype="<f4").tobytes())
+                entries.append({
+                    "image": os.path.join("Tests", "Fixtures", "sample-images", name),
+                    "input_fnv1a64": cm.fnv1a64(x[0]),
+                    "class_index": class_index,
+                    "is_top_class": class_index == top,
+                    "probabilities": [float(p) for p in probs],
+                    "head_logits": [[float(v) for v in l] for l in logits],
+                    "head_map_shapes": [list(m.shape) for m in maps],
+                    "head_map_max": [float(m.max()) for m in maps],
+                    "combined_max": float(combined.max()),
+                    "maps_file": rel,
+                })
+                print("%s %s class %d: head map maxima %s, combined max %.4f" % (
+                    stem, name, class_index, ["%.4g" % m.max() for m in maps], combined.max()),
+                    flush=True)
+        doc = {
+            "weights_file": fname,
+            "num_classes": num_classes,
+            "keras": cm.keras_version_string(),
+            "maps_file_format": "float32 little-endian: head1..head5 Grad-CAM maps (signed, "
+                                "not normalised; 7x7, 14x14, 28x28, 28x28, 14x14 row-major), "
+                                "then the combined 224x224 map",
+            "combination": "ReLU, divide by max (all zero if max <= 0), tf.image.resize "
+                           "bilinear 224x224 (half-pixel centres, no antialias), mean of five",
+            "entries": entries,
+        }
+        with open(os.path.join(GOLDEN_DIR, stem + ".gradcam.json"), "w") as f:
+            json.dump(doc, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
