@@ -3,6 +3,7 @@
 # Skips apt entirely when everything is already installed.
 set -euo pipefail
 packages=(pkg-config libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev python3-venv)
+packages+=(libzip-dev)  # Keras 3 .keras archives
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
