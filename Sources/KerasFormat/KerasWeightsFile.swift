@@ -130,6 +130,9 @@ public final class KerasWeightsFile: Sendable {
         do {
             return (try HDF5File(path: path), nil)
         } catch {
+            if case .notHDF5 = error, path.lowercased().hasSuffix(".keras") {
+                throw .kerasArchiveUnreadable(path: path, detail: "it has neither the zip nor the HDF5 signature")
+            }
             guard case .kerasArchive = error else { throw error }
         }
         let size = try FileProbe(path: path).size
