@@ -389,7 +389,7 @@ struct WeightsInspection {
     /// Where a Keras 3 file's layer names came from.
     var layerNamingDescription: String? {
         switch keras3LayerNaming {
-        case .archiveConfig: return "from config.json"
+        case .archiveConfig: return "from the archive's config.json"
         case .nameAttributes: return "from the vars 'name' attributes (Keras 3.6 or later)"
         case .layerTable: return "none stored (Keras 3.0-3.5); mapped by CVR-Net's Keras 3 layer order"
         case nil: return nil
@@ -405,7 +405,7 @@ struct WeightsInspection {
         }
         lines.append(("format", formatDescription ?? "unknown"))
         lines.append(("naming scheme", namingScheme?.description ?? "unknown"))
-        if let layerNamingDescription { lines.append(("Keras 3 layer names", layerNamingDescription)) }
+        if let layerNamingDescription { lines.append(("layer names", layerNamingDescription)) }
         lines.append(("keras_version", kerasVersion ?? "(none)"))
         lines.append(("backend", backend ?? "(none)"))
         if let classCount {
@@ -416,7 +416,7 @@ struct WeightsInspection {
         lines.append(("reference weights", isReference
                       ? "yes: " + (referenceNote ?? "untrained; predictions carry no clinical meaning")
                       : "no"))
-        var out = lines.map { $0.0.padding(toLength: max(19, $0.0.count + 1), withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n") + "\n"
+        var out = lines.map { $0.0.padding(toLength: 19, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n") + "\n"
         if layout != nil {
             var rows: [(String, Int)] = [("ResNet50 encoder (res_*)", resnetParameters),
                                          ("Xception encoder (xce_*)", xceptionParameters)]
