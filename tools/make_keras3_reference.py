@@ -337,6 +337,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--layer-table", action="store_true",
                     help="also rewrite Sources/CVRNet/Loading/Keras3LayerTable.swift")
+    ap.add_argument("--only", action="append", help="write only this file name (repeatable)")
     args = ap.parse_args()
     t_start = time.time()
     keras.utils.set_random_seed(int(SEED))
@@ -357,6 +358,8 @@ def main():
 
     built = {}
     for fname, num_classes, source, kind in FILES:
+        if args.only and fname not in args.only:
+            continue
         t0 = time.time()
         if source is not None:
             key = (num_classes, source)
