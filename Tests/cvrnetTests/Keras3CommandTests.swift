@@ -50,7 +50,7 @@ struct Keras3CommandTests {
         #expect(result.stdout.split(separator: "\t").dropFirst().first.map(String.init) == labels[top], "\(result.stdout)")
     }
 
-    @Test("a Keras 3 archive that is not a CVR-Net: exit 2, one line naming the file")
+    @Test("a truncated .keras archive: exit 2, one line naming the file")
     func inspectOtherModel() throws {
         let path = RepositoryPaths.fixtures.appendingPathComponent("keras3/truncated.keras").path
         let result = try CLI.run(["inspect", path])
