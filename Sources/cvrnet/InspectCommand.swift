@@ -22,8 +22,9 @@ struct InspectCommand: ParsableCommand {
         disagree on the class count, labels that do not fit, ...) is printed on stderr, one line \
         each, and the exit status is 2.
 
-        --json prints one JSON object instead: file, size_bytes, format, naming_scheme, \
-        keras_version, backend, class_count, labels, reference_weights, reference_note, \
+        --json prints one JSON object instead: file, size_bytes, format (weights-only, \
+        full-model, keras3-weights, keras3-archive), naming_scheme, keras3_layer_names \
+        (archiveConfig, nameAttributes, layerTable or null), keras_version, backend, class_count, labels, reference_weights, reference_note, \
         parameters {resnet50, xception, heads [{head, identifier, description, layers, \
         parameters}], other, total}, loads, problems.
 
