@@ -18,6 +18,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
         // libpng and libjpeg report fatal errors through longjmp; this shim keeps that in C.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
 
@@ -26,7 +27,8 @@ let package = Package(
         // Tensors and kernels: plain functions over NHWC float buffers (no file formats here).
         .target(name: "CVRNetKernels", dependencies: ["COpenBLAS", "CAVX512Kernels"]),
         // Keras HDF5 weight files (libhdf5): layer groups, weight arrays, attributes.
-        .target(name: "KerasFormat", dependencies: ["CHDF5"]),
+        // Keras 3 .keras archives (zip) through libzip.
+        .target(name: "KerasFormat", dependencies: ["CHDF5", "CZip"]),
         // Image decoding and conversion exactly as Keras `load_img` (PIL) does it.
         .target(name: "ImageInput", dependencies: ["CImageCodecs"]),
         // The CVR-Net graph, weight binding and the public API.

@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(pkg-config libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev python3-venv)
 # chromium: the evaluate tests render report.html to PNG and PDF in a real browser.
 packages+=(chromium)
+packages+=(libzip-dev)  # Keras 3 .keras archives
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The one command that makes everything the tests and the default run need but that is not
-# committed: the tools' Python environment (tools/setup_venv.sh), then the reference weights
-# and their Keras golden outputs (tools/make_reference_weights.py, about 2-3 minutes), then Keras's
-# Grad-CAM maps of those weights (tools/make_gradcam_golden.py).
-# Skips the weights when all of them and all golden files exist and are newer than the tools,
-# requirements and sample images they come from. `--force` regenerates them.
+# committed: the tools' Python environment (tools/setup_venv.sh), then
+#  1. the reference weights and their Keras golden outputs (tools/make_reference_weights.py),
+#  2. Keras's Grad-CAM maps of those weights (tools/make_gradcam_golden.py),
+#  3. the Keras 3 reference files and Keras 3's golden outputs (tools/make_keras3_reference.py).
+# Each step is skipped when all its outputs exist and are newer than the scripts, requirements,
+# weights and sample images they come from. `--force` regenerates everything.
 # (Sample images and layer fixtures are committed; their scripts are run by hand.)
 set -euo pipefail
 
@@ -22,64 +23,72 @@ done
 
 tools/setup_venv.sh
 
-outputs=(
+# step WHAT SCRIPT: runs tools/SCRIPT unless every file in the array `outputs` exists and is
+# newer than every file in the array `inputs`.
+step() {
+  local what="$1" script="$2" stale="" out in
+  if [[ $force -eq 1 ]]; then
+    stale="--force given"
+  else
+    for out in "${outputs[@]}"; do
+      if [[ ! -s "$out" ]]; then stale="$out is missing"; break; fi
+      for in in "${inputs[@]}"; do
+        if [[ "$in" -nt "$out" ]]; then stale="$in is newer than $out"; break 2; fi
+      done
+    done
+  fi
+  if [[ -z "$stale" ]]; then
+    echo "prepare: $what up to date (tools/prepare.sh --force regenerates)"
+    return
+  fi
+  echo "prepare: making $what ($stale)"
+  local start=$SECONDS
+  TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/python "tools/$script"
+  echo "prepare: $what done in $((SECONDS - start)) s"
+}
+
+reference_weights=(
   weights/reference-2class-keras231-weights.hdf5
   weights/reference-2class-tfkeras-weights.hdf5
   weights/reference-3class-tfkeras-model.h5
   weights/reference-4class-keras231-model.h5
+)
+samples=(Tests/Fixtures/sample-images/*.png Tests/Fixtures/sample-images/*.jpg)
+
+# 1. About 2-3 minutes.
+outputs=("${reference_weights[@]}"
   weights/golden/reference-2class-keras231-weights.json
   weights/golden/reference-2class-tfkeras-weights.json
   weights/golden/reference-3class-tfkeras-model.json
   weights/golden/reference-4class-keras231-model.json
 )
-inputs=(tools/make_reference_weights.py tools/cvrnet_model.py tools/requirements.txt
-        Tests/Fixtures/sample-images/*.png Tests/Fixtures/sample-images/*.jpg)
+inputs=(tools/make_reference_weights.py tools/cvrnet_model.py tools/requirements.txt "${samples[@]}")
+step "reference weights and golden outputs are" make_reference_weights.py
+reference_outputs=("${outputs[@]}")
 
-stale=""
-if [[ $force -eq 1 ]]; then
-  stale="--force given"
-else
-  for out in "${outputs[@]}"; do
-    if [[ ! -s "$out" ]]; then stale="$out is missing"; break; fi
-    for in in "${inputs[@]}"; do
-      if [[ "$in" -nt "$out" ]]; then stale="$in is newer than $out"; break 2; fi
-    done
-  done
-fi
-
-if [[ -z "$stale" ]]; then
-  echo "prepare: reference weights and golden outputs are up to date (tools/prepare.sh --force regenerates)"
-else
-  echo "prepare: making reference weights ($stale)"
-  start=$SECONDS
-  TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/python tools/make_reference_weights.py
-  echo "prepare: reference weights done in $((SECONDS - start)) s"
-fi
-
-# Keras's Grad-CAM maps of the reference weights (tools/make_gradcam_golden.py, about 4 minutes).
-gradcam_outputs=(
+# 2. About 2-4 minutes.
+outputs=(
   weights/golden/reference-2class-keras231-weights.gradcam.json
   weights/golden/reference-2class-tfkeras-weights.gradcam.json
   weights/golden/reference-3class-tfkeras-model.gradcam.json
   weights/golden/reference-4class-keras231-model.gradcam.json
 )
-gradcam_inputs=(tools/make_gradcam_golden.py "${outputs[@]}")
-stale=""
-if [[ $force -eq 1 ]]; then
-  stale="--force given"
-else
-  for out in "${gradcam_outputs[@]}"; do
-    if [[ ! -s "$out" ]]; then stale="$out is missing"; break; fi
-    for in in "${gradcam_inputs[@]}"; do
-      if [[ "$in" -nt "$out" ]]; then stale="$in is newer than $out"; break 2; fi
-    done
-  done
-fi
-if [[ -z "$stale" ]]; then
-  echo "prepare: Grad-CAM golden maps are up to date"
-else
-  echo "prepare: making Grad-CAM golden maps ($stale)"
-  start=$SECONDS
-  TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/python tools/make_gradcam_golden.py
-  echo "prepare: Grad-CAM golden maps done in $((SECONDS - start)) s"
-fi
+inputs=(tools/make_gradcam_golden.py "${reference_outputs[@]}")
+step "Grad-CAM golden maps are" make_gradcam_golden.py
+
+# 3. Copied from the tf.keras reference weights by layer name; about 2-6 minutes.
+outputs=(
+  weights/reference-2class-keras3.weights.h5
+  weights/reference-2class-keras3-noattrs.weights.h5
+  weights/reference-2class-keras3-compiled.weights.h5
+  weights/reference-3class-keras3.keras
+  weights/reference-4class-keras3-legacy.h5
+  weights/golden/reference-2class-keras3.weights.json
+  weights/golden/reference-2class-keras3-noattrs.weights.json
+  weights/golden/reference-2class-keras3-compiled.weights.json
+  weights/golden/reference-3class-keras3.json
+  weights/golden/reference-4class-keras3-legacy.json
+)
+inputs=(tools/make_keras3_reference.py tools/requirements.txt
+        weights/reference-2class-tfkeras-weights.hdf5 weights/reference-3class-tfkeras-model.h5 "${samples[@]}")
+step "Keras 3 reference files are" make_keras3_reference.py

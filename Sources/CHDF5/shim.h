@@ -1,6 +1,7 @@
 #ifndef CVRNET_CHDF5_SHIM_H
 #define CVRNET_CHDF5_SHIM_H
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <string.h>
 
 // libhdf5 exposes its flags and predefined type handles as macros (some expand to
@@ -18,6 +19,11 @@ static inline size_t cvr_H5T_VARIABLE(void) { return H5T_VARIABLE; }
 static inline int cvr_H5_ITER_INC(void) { return H5_ITER_INC; }
 static inline int cvr_H5_INDEX_NAME(void) { return H5_INDEX_NAME; }
 static inline haddr_t cvr_HADDR_UNDEF(void) { return HADDR_UNDEF; }
+// Opens an HDF5 file held in memory, read-only, without copying the buffer (H5LT file
+// images, libhdf5_hl): the caller keeps `buffer` alive until H5Fclose and frees it after.
+static inline hid_t cvr_H5_open_file_image(void *buffer, size_t size) {
+    return H5LTopen_file_image(buffer, size, H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE);
+}
 // Silence libhdf5's own stack printing: errors come back to Swift as return codes.
 static inline void cvr_H5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 

@@ -23,6 +23,8 @@ public final class HDF5File: Sendable {
     public let fileSize: Int
     /// libhdf5's identifier of the open file. Use only inside `HDF5Library.locked`.
     let fileID: hid_t
+    /// For a file opened from memory: the image libhdf5 reads in place (owned, freed after close).
+    nonisolated(unsafe) private let image: UnsafeMutableRawBufferPointer?
 
     /// Opens the HDF5 file at `path` for reading.
     ///
@@ -39,6 +41,7 @@ public final class HDF5File: Sendable {
         }
         self.path = path
         self.fileSize = probe.size
+        self.image = nil
         self.fileID = try HDF5Library.locked { () throws(KerasFormatError) -> hid_t in
             // H5Fis_hdf5 looks for the signature at 0, 512, 1024, ... (files may carry a user block).
             guard H5Fis_hdf5(path) > 0 else {
@@ -57,9 +60,42 @@ public final class HDF5File: Sendable {
         }
     }
 
+    /// Opens an HDF5 file held in memory (the `model.weights.h5` member of a `.keras`
+    /// archive), read-only, through libhdf5's file images, without writing a temporary file
+    /// and without copying: libhdf5 reads `image` in place.
+    ///
+    /// - Parameters:
+    ///   - image: the file's bytes; this object takes ownership and deallocates it when it is
+    ///     released (also when the init throws).
+    ///   - path: the name to use in messages (the archive's path).
+    /// - Throws: `.notHDF5` when the bytes lack the HDF5 signature, `.corruptFile` when
+    ///   libhdf5 cannot open them.
+    public init(image: UnsafeMutableRawBufferPointer, path: String) throws(KerasFormatError) {
+        guard image.count >= 8, image.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) else {
+            image.deallocate()
+            throw .notHDF5(path: path)
+        }
+        do {
+            self.fileID = try HDF5Library.locked { () throws(KerasFormatError) -> hid_t in
+                let id = cvr_H5_open_file_image(image.baseAddress, image.count)
+                guard id >= 0 else {
+                    throw .corruptFile(path: path, object: nil, detail: HDF5Library.innermostErrorDescription())
+                }
+                return id
+            }
+        } catch {
+            image.deallocate()
+            throw error
+        }
+        self.path = path
+        self.fileSize = image.count
+        self.image = image
+    }
+
     deinit {
         let id = fileID
         HDF5Library.locked { _ = H5Fclose(id) }
+        image?.deallocate()
     }
 
     // MARK: - Public queries

@@ -11,11 +11,25 @@ public enum KerasFormatError: Error, CustomStringConvertible, Equatable, Sendabl
     case emptyFile(path: String)
     /// The file does not carry the HDF5 signature (a text file, an image, ...).
     case notHDF5(path: String)
-    /// The file is a zip archive (signature `PK`), which is how Keras 3 writes `.keras` files.
+    /// The file is a zip archive (signature `PK`), which is how Keras 3 writes `.keras` files:
+    /// `HDF5File` cannot open it (`KerasWeightsFile` reads it as a `.keras` archive).
     case kerasArchive(path: String)
-    /// The file is HDF5 in the Keras 3 `.weights.h5` layout (`layers/<name>/vars/<i>`),
-    /// which does not keep the layer names.
+    /// The file is HDF5 in tf.keras 2.13-2.15's `.weights.h5` layout
+    /// (`_layer_checkpoint_dependencies`), which cvrnet does not read.
     case keras3WeightsLayout(path: String)
+    /// A `.keras` file that libzip cannot read as a zip archive (not a zip, truncated,
+    /// damaged, a CRC mismatch); `detail` is what went wrong.
+    case kerasArchiveUnreadable(path: String, detail: String)
+    /// A `.keras` archive without `member` (`config.json` or `model.weights.h5`).
+    case kerasArchiveMemberMissing(path: String, member: String)
+    /// A `.keras` archive whose `config.json` is not a Keras 3 Functional config.
+    case kerasArchiveConfigInvalid(path: String, detail: String)
+    /// A Keras 3 `.weights.h5` that keeps no layer names (Keras 3.0-3.5 write no `name`
+    /// attributes) and no layer table was given to map its `layers/...` groups.
+    case keras3LayerNamesUnknown(path: String)
+    /// The `layers/...` groups of a Keras 3 file do not match the layer list they were
+    /// mapped with (the `.keras` config, the `name` attributes, or the built-in table).
+    case keras3StructureMismatch(path: String, detail: String)
     /// The file is HDF5 but has no Keras 2 `layer_names` attribute; `missing` says what was looked for.
     case notKerasWeights(path: String, missing: String)
     /// The `layer_names` attribute lists a layer for which the file has no group.
@@ -46,6 +60,9 @@ public enum KerasFormatError: Error, CustomStringConvertible, Equatable, Sendabl
         switch self {
         case .fileNotFound(let path), .fileUnreadable(let path, _), .emptyFile(let path),
              .notHDF5(let path), .kerasArchive(let path), .keras3WeightsLayout(let path),
+             .kerasArchiveUnreadable(let path, _), .kerasArchiveMemberMissing(let path, _),
+             .kerasArchiveConfigInvalid(let path, _), .keras3LayerNamesUnknown(let path),
+             .keras3StructureMismatch(let path, _),
              .notKerasWeights(let path, _), .layerGroupMissing(let path, _),
              .layerNotFound(let path, _), .weightMissing(let path, _, _),
              .weightNotFound(let path, _, _, _), .objectNotFound(let path, _),
@@ -55,10 +72,6 @@ public enum KerasFormatError: Error, CustomStringConvertible, Equatable, Sendabl
             return path
         }
     }
-
-    /// Advice shared by the two Keras 3 cases.
-    private static let keras3Advice =
-        "Keras 3 files are not supported; re-save with Keras 2 / tf.keras save_weights(...h5)"
 
     /// One sentence naming the file and the problem.
     public var description: String {
@@ -72,9 +85,19 @@ public enum KerasFormatError: Error, CustomStringConvertible, Equatable, Sendabl
         case .notHDF5(let path):
             return "'\(path)' is not an HDF5 file (it lacks the HDF5 signature), so it cannot be a Keras .h5 weights file."
         case .kerasArchive(let path):
-            return "'\(path)' is a zip archive, the Keras 3 .keras format: \(Self.keras3Advice)."
+            return "'\(path)' is a zip archive (the Keras 3 .keras format), not an HDF5 file: open it as a Keras weights file, which reads .keras archives."
         case .keras3WeightsLayout(let path):
-            return "'\(path)' uses the Keras 3 .weights.h5 layout (layers/<name>/vars), which does not keep layer names: \(Self.keras3Advice)."
+            return "'\(path)' uses the tf.keras 2.13-2.15 .weights.h5 layout (_layer_checkpoint_dependencies), which cvrnet does not read; re-save it with model.save_weights(\"x.h5\") or with Keras 3."
+        case .kerasArchiveUnreadable(let path, let detail):
+            return "Keras archive '\(path)' cannot be read as a zip file (\(detail)), so it is truncated, damaged or not a .keras file."
+        case .kerasArchiveMemberMissing(let path, let member):
+            return "Keras archive '\(path)' has no \(member), so it is not a complete Keras 3 .keras model file."
+        case .kerasArchiveConfigInvalid(let path, let detail):
+            return "Keras archive '\(path)' has an unusable config.json: \(detail)."
+        case .keras3LayerNamesUnknown(let path):
+            return "Keras 3 weights file '\(path)' keeps no layer names (written by Keras 3.0-3.5, no 'name' attributes on its vars groups) and no layer table was given to map its layers/... groups."
+        case .keras3StructureMismatch(let path, let detail):
+            return "Keras 3 weights file '\(path)' does not match its layer list: \(detail)."
         case .notKerasWeights(let path, let missing):
             return "'\(path)' is an HDF5 file but not a Keras weights file: \(missing)."
         case .layerGroupMissing(let path, let layer):

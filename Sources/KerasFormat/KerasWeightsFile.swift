@@ -1,6 +1,6 @@
 import CHDF5
 
-/// How a Keras 2 HDF5 file lays out its weights.
+/// How a Keras weights file lays out its weights.
 public enum KerasWeightsLayout: String, Sendable {
     /// Written by Keras 2 `save_weights(...h5)` or `ModelCheckpoint(save_weights_only=True)`:
     /// root attributes `layer_names`, `backend`, `keras_version`; one group per layer with
@@ -8,7 +8,25 @@ public enum KerasWeightsLayout: String, Sendable {
     case weightsOnly
     /// Written by Keras 2 `model.save(...h5)`: the same tree under the group `model_weights`,
     /// plus the root attribute `model_config` (JSON of the whole graph).
+    /// (Keras 3's `model.save("x.h5")` writes this layout too, with dataset names without `:0`.)
     case fullModel
+    /// Written by Keras 3 `save_weights("x.weights.h5")` or `ModelCheckpoint(..., save_weights_only=True)`:
+    /// one group per layer at `layers/<snake_case(class name)>[_k]`, its arrays at `vars/0`,
+    /// `vars/1`, ...; Keras 3.6+ put the layer's name in the `vars` group's attribute `name`.
+    case keras3Weights
+    /// Written by Keras 3 `model.save("x.keras")`: a zip of `config.json` (the graph, whose
+    /// layer list gives the layer of each `layers/...` group) and `model.weights.h5`.
+    case keras3Archive
+}
+
+/// How the layers of a Keras 3 file were given their names.
+public enum Keras3LayerNaming: String, Sendable {
+    /// From the `.keras` archive's `config.json` (its layer list is `model.layers` order).
+    case archiveConfig
+    /// From the `name` attribute of each `vars` group (Keras 3.6 and later).
+    case nameAttributes
+    /// From a layer table the caller supplied (Keras 3.0-3.5 files keep no names).
+    case layerTable
 }
 
 /// One weight array of a layer, as stored in the file.
@@ -30,7 +48,13 @@ public struct WeightArray: Sendable, Equatable {
     }
 }
 
-/// A Keras 2 HDF5 weights file (`save_weights` `.h5`/`.hdf5`, or a full `model.save` `.h5`).
+/// A Keras weights file: Keras 2 HDF5 (`save_weights` `.h5`/`.hdf5`, or a full `model.save`
+/// `.h5`, also as Keras 3 writes it), Keras 3 `.weights.h5`, or a Keras 3 `.keras` archive.
+///
+/// Keras 3 files store each layer's arrays under `layers/<snake_case(class)>[_k]/vars/<i>`
+/// rather than under its name; they are presented like Keras 2 files: `layerNames` are the
+/// model's layer names and a layer's weight names are `vars/0`, `vars/1`, ... (see
+/// `keras3LayerNaming` for where the names came from).
 ///
 /// The structure (layer names, every layer's weight names, and the presence of every
 /// dataset) is read and checked when the file is opened; the weight values are read on
@@ -54,24 +78,37 @@ public final class KerasWeightsFile: Sendable {
     /// Every root attribute whose value is a single string (scalar or one-element array),
     /// including project attributes such as `cvrnet_reference_weights`.
     public let rootAttributes: [String: String]
-    /// The underlying HDF5 file, for inspection beyond the Keras structure.
+    /// The underlying HDF5 file, for inspection beyond the Keras structure (for a `.keras`
+    /// archive: its `model.weights.h5` member, opened in memory).
     public let hdf5: HDF5File
+    /// For Keras 3 files: where the layer names came from; nil for the Keras 2 layout.
+    public let keras3LayerNaming: Keras3LayerNaming?
+    /// For Keras 3 files: each layer's group, e.g. `"res_conv1_conv": "layers/conv2d"`.
+    public let keras3GroupPaths: [String: String]
 
-    /// The HDF5 path of the group holding the layer groups: "" (root) or "/model_weights".
-    private let weightsRoot: String
+    /// Every layer's group path (`/model_weights/<layer>`, `/layers/conv2d_3`, ...).
+    private let groupPathByLayer: [String: String]
     /// Every layer's `weight_names`, in file order.
     private let weightNamesByLayer: [String: [String]]
 
-    /// Opens a Keras 2 weights file and checks its structure.
+    /// Opens a Keras weights file (any layout above) and checks its structure.
     ///
-    /// - Throws: the errors of `HDF5File.init(path:)`; `.kerasArchive` or
-    ///   `.keras3WeightsLayout` for Keras 3 files; `.notKerasWeights` for other HDF5 files;
-    ///   `.layerGroupMissing` / `.weightMissing` when `layer_names` / `weight_names` name
-    ///   something the file does not contain.
-    public init(path: String) throws(KerasFormatError) {
-        let file = try HDF5File(path: path)
+    /// - Parameter keras3LayerTable: the model's layers in Keras 3 `model.layers` order, each
+    ///   with its `layers/...` group path (without the `layers/` prefix); used only for a Keras 3
+    ///   `.weights.h5` without `name` attributes (Keras 3.0-3.5), whose groups must then be
+    ///   exactly the table's.
+    /// - Throws: the errors of `HDF5File.init(path:)` (except `.kerasArchive`: archives are
+    ///   read); `.kerasArchiveUnreadable`, `.kerasArchiveMemberMissing`,
+    ///   `.kerasArchiveConfigInvalid` for bad `.keras` files; `.keras3LayerNamesUnknown`,
+    ///   `.keras3StructureMismatch` for Keras 3 files that cannot be mapped;
+    ///   `.keras3WeightsLayout` for tf.keras 2.13-2.15 `.weights.h5`; `.notKerasWeights` for
+    ///   other HDF5 files; `.layerGroupMissing` / `.weightMissing` when `layer_names` /
+    ///   `weight_names` name something the file does not contain.
+    public init(path: String, keras3LayerTable: [(path: String, name: String)]? = nil) throws(KerasFormatError) {
+        let (file, archive) = try Self.open(path)
+        let table = keras3LayerTable.map { $0.map { Keras3Layer(path: $0.path, name: $0.name) } }
         let structure = try HDF5Library.locked { () throws(KerasFormatError) -> Structure in
-            try Self.unlockedReadStructure(of: file)
+            try Self.unlockedReadStructure(of: file, archive: archive, table: table)
         }
         self.path = path
         self.hdf5 = file
@@ -81,8 +118,36 @@ public final class KerasWeightsFile: Sendable {
         self.backend = structure.backend
         self.modelConfigJSON = structure.modelConfigJSON
         self.rootAttributes = structure.rootAttributes
-        self.weightsRoot = structure.weightsRoot
+        self.groupPathByLayer = structure.groupPaths
         self.weightNamesByLayer = structure.weightNames
+        self.keras3LayerNaming = structure.keras3Naming
+        self.keras3GroupPaths = structure.keras3Naming == nil ? [:]
+            : structure.groupPaths.mapValues { String($0.dropFirst()) }
+    }
+
+    /// Opens the HDF5 file at `path`, or the weights member of the `.keras` archive there.
+    private static func open(_ path: String) throws(KerasFormatError) -> (HDF5File, Keras3ArchiveModel?) {
+        do {
+            return (try HDF5File(path: path), nil)
+        } catch {
+            if case .notHDF5 = error, path.lowercased().hasSuffix(".keras") {
+                throw .kerasArchiveUnreadable(path: path, detail: "it has neither the zip nor the HDF5 signature")
+            }
+            guard case .kerasArchive = error else { throw error }
+        }
+        let size = try FileProbe(path: path).size
+        let archive = try KerasArchive(path: path, fileSize: size)
+        let model = try Keras3ArchiveModel(path: path, config: archive.configJSON, metadata: archive.metadataJSON)
+        let file: HDF5File
+        do {
+            file = try HDF5File(image: archive.weightsImage, path: path)
+        } catch {
+            if case .notHDF5 = error {
+                throw .kerasArchiveUnreadable(path: path, detail: "its model.weights.h5 is not an HDF5 file")
+            }
+            throw error
+        }
+        return (file, model)
     }
 
     /// The `weight_names` of a layer, in file order (empty for layers without weights).
@@ -100,10 +165,10 @@ public final class KerasWeightsFile: Sendable {
     /// - Throws: `.layerNotFound`, `.weightNotFound`.
     public func datasetPath(ofLayer layer: String, named name: String) throws(KerasFormatError) -> String {
         let names = try weightNames(ofLayer: layer)
-        guard names.contains(name) else {
+        guard names.contains(name), let group = groupPathByLayer[layer] else {
             throw .weightNotFound(path: path, layer: layer, weight: name, available: names)
         }
-        return weightsRoot + "/" + layer + "/" + name
+        return group + "/" + name
     }
 
     /// The shape of one weight, without reading its values (to size a buffer for `readWeight`).
@@ -164,9 +229,10 @@ public final class KerasWeightsFile: Sendable {
     }
 
     /// What `init` learns from the file.
-    private struct Structure: Sendable {
+    struct Structure: Sendable {
         var layout: KerasWeightsLayout
-        var weightsRoot: String
+        var groupPaths: [String: String]
+        var keras3Naming: Keras3LayerNaming? = nil
         var layerNames: [String]
         var weightNames: [String: [String]]
         var kerasVersion: String?
@@ -176,7 +242,8 @@ public final class KerasWeightsFile: Sendable {
     }
 
     /// Reads and checks the Keras structure. Call only while holding HDF5Library's lock.
-    private static func unlockedReadStructure(of file: HDF5File) throws(KerasFormatError) -> Structure {
+    private static func unlockedReadStructure(of file: HDF5File, archive: Keras3ArchiveModel?,
+                                              table: [Keras3Layer]?) throws(KerasFormatError) -> Structure {
         let path = file.path
         var rootAttributes: [String: String] = [:]
         for name in try file.unlockedAttributeNames(at: "/") {
@@ -184,6 +251,22 @@ public final class KerasWeightsFile: Sendable {
                values.count == 1 {
                 rootAttributes[name] = values[0]
             }
+        }
+
+        if let archive {
+            guard file.unlockedObjectKind("/layers") == .group else {
+                throw .keras3StructureMismatch(path: path, detail: "its model.weights.h5 has no layers group")
+            }
+            return try unlockedReadKeras3(file, layers: archive.layers, naming: .archiveConfig,
+                                          rootAttributes: rootAttributes, archive: archive)
+        }
+        if file.unlockedObjectKind("/_layer_checkpoint_dependencies") == .group {
+            throw .keras3WeightsLayout(path: path)
+        }
+        if file.unlockedObjectKind("/layers") == .group,
+           file.unlockedWithObject("/", { Self.unlockedKerasStrings("layer_names", of: $0) }) ?? nil == nil {
+            let (layers, naming) = try unlockedKeras3Names(file, table: table)
+            return try unlockedReadKeras3(file, layers: layers, naming: naming, rootAttributes: rootAttributes, archive: nil)
         }
 
         let layout: KerasWeightsLayout
@@ -199,9 +282,6 @@ public final class KerasWeightsFile: Sendable {
             weightsRoot = "/model_weights"
             layerNames = names
         } else {
-            if Self.unlockedLooksLikeKeras3(file) {
-                throw .keras3WeightsLayout(path: path)
-            }
             let missing = file.unlockedObjectKind("/model_weights") == .group
                 ? "no layer_names attribute at the root or on its model_weights group"
                 : "no layer_names attribute at the root and no model_weights group"
@@ -209,6 +289,7 @@ public final class KerasWeightsFile: Sendable {
         }
 
         var weightNames: [String: [String]] = [:]
+        var groupPaths: [String: String] = [:]
         for layer in layerNames {
             let groupPath = weightsRoot + "/" + layer
             guard file.unlockedObjectKind(groupPath) == .group else {
@@ -221,6 +302,7 @@ public final class KerasWeightsFile: Sendable {
                 throw .weightMissing(path: path, layer: layer, weight: name)
             }
             weightNames[layer] = names
+            groupPaths[layer] = groupPath
         }
 
         func attribute(_ name: String) -> String? {
@@ -229,7 +311,7 @@ public final class KerasWeightsFile: Sendable {
             return fromWeights?.first ?? rootAttributes[name]
         }
         return Structure(
-            layout: layout, weightsRoot: weightsRoot, layerNames: layerNames, weightNames: weightNames,
+            layout: layout, groupPaths: groupPaths, layerNames: layerNames, weightNames: weightNames,
             kerasVersion: attribute("keras_version"), backend: attribute("backend"),
             modelConfigJSON: layout == .fullModel ? rootAttributes["model_config"] : nil,
             rootAttributes: rootAttributes)
@@ -249,16 +331,6 @@ public final class KerasWeightsFile: Sendable {
             chunk += 1
         }
         return chunk > 0 ? values : nil
-    }
-
-    /// Whether the file looks like Keras 3's `.weights.h5` (`layers/<name>/vars/<i>`, `vars`
-    /// at the root) or tf.keras 2.13+'s `.weights.h5` (`_layer_checkpoint_dependencies`).
-    private static func unlockedLooksLikeKeras3(_ file: HDF5File) -> Bool {
-        if file.unlockedObjectKind("/_layer_checkpoint_dependencies") == .group { return true }
-        guard file.unlockedObjectKind("/layers") == .group else { return false }
-        if file.unlockedObjectKind("/vars") == .group { return true }
-        guard let children = try? file.unlockedChildNames(ofGroup: "/layers") else { return false }
-        return children.contains { file.unlockedObjectKind("/layers/\($0)/vars") == .group }
     }
 }
 

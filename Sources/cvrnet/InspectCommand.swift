@@ -10,7 +10,8 @@ struct InspectCommand: ParsableCommand {
         abstract: "Describe a weights file and check that it is a usable CVR-Net.",
         discussion: """
         Prints the file's format (Keras 2 weights-only save_weights file or full model.save \
-        file), layer naming scheme (Keras 2.3.1 or tf.keras), keras_version and backend \
+        file; Keras 3 .weights.h5, .keras archive or legacy .h5, with where the Keras 3 layer \
+        names came from), layer naming scheme (Keras 2.3.1 or tf.keras), keras_version and backend \
         attributes, the number of classes and the labels that would be used, the number of \
         parameters of the ResNet50 encoder (layers res_*), the Xception encoder (xce_*), each \
         of the five heads (MKH_k and its Dense layers) and in total, and whether the file holds \
@@ -21,8 +22,9 @@ struct InspectCommand: ParsableCommand {
         disagree on the class count, labels that do not fit, ...) is printed on stderr, one line \
         each, and the exit status is 2.
 
-        --json prints one JSON object instead: file, size_bytes, format, naming_scheme, \
-        keras_version, backend, class_count, labels, reference_weights, reference_note, \
+        --json prints one JSON object instead: file, size_bytes, format (weights-only, \
+        full-model, keras3-weights, keras3-archive), naming_scheme, keras3_layer_names \
+        (archiveConfig, nameAttributes, layerTable or null), keras_version, backend, class_count, labels, reference_weights, reference_note, \
         parameters {resnet50, xception, heads [{head, identifier, description, layers, \
         parameters}], other, total}, loads, problems.
 
@@ -66,6 +68,7 @@ struct WeightsInspection {
     var path: String
     var sizeBytes: Int?
     var layout: KerasWeightsLayout?
+    var keras3LayerNaming: Keras3LayerNaming?
     var namingScheme: NamingScheme?
     var kerasVersion: String?
     var backend: String?
@@ -101,6 +104,7 @@ struct WeightsInspection {
         // The Keras reader stops at the first structural problem; walk the HDF5 tree
         // ourselves so that every problem is found, and let the reader add its own verdict.
         var hdf5: HDF5File?
+        var isArchive = false  // a .keras zip: only KerasWeightsFile opens it
         if checkSafety, let unsafeToOpen = WeightsSafetyCheck.problem(path: path) {
             report.problem(unsafeToOpen)  // never opened in this process
             return report
@@ -108,14 +112,19 @@ struct WeightsInspection {
             do {
                 hdf5 = try HDF5File(path: path)
             } catch {
-                report.problem(error.description)
+                if case .kerasArchive = error { isArchive = true } else { report.problem(error.description) }
             }
         }
         var tree: KerasTree?
-        if let hdf5 {
-            tree = report.walk(hdf5)
+        if hdf5 != nil || isArchive {
+            if let hdf5 { tree = report.walk(hdf5) }
             do {
-                _ = try KerasWeightsFile(path: path)
+                let keras = try KerasWeightsFile(path: path, keras3LayerTable: CVRNetModel.keras3LayerTable)
+                if tree == nil, keras.keras3LayerNaming != nil {
+                    // Keras 3 .weights.h5 / .keras: the layers as the reader mapped them.
+                    tree = report.walk(keras)
+                    hdf5 = keras.hdf5
+                }
             } catch {
                 report.problem(error.description)
             }
@@ -194,15 +203,7 @@ struct WeightsInspection {
         backend = file.stringAttribute("backend", at: attributesAt) ?? file.stringAttribute("backend")
         referenceNote = file.stringAttribute(Self.referenceAttribute)
         isReference = referenceNote != nil
-
-        let names = Set(layerNames)
-        if names.contains("res_conv1_conv") {
-            namingScheme = .tfKeras
-        } else if names.contains("res_conv1") {
-            namingScheme = .keras231
-        } else {
-            problem("'\(path)': neither res_conv1_conv (tf.keras) nor res_conv1 (Keras 2.3.1) is among its layers: not a CVR-Net weights file")
-        }
+        detectNamingScheme(layerNames)
 
         var tree = KerasTree(root: root, layerNames: layerNames, weights: [:])
         var parameters: [String: Int] = [:]
@@ -237,6 +238,57 @@ struct WeightsInspection {
             tree.weights[layer] = present
             parameters[layer] = count
         }
+        summarize(layerNames: layerNames, parameters: parameters, shapes: shapes)
+        return tree
+    }
+
+    /// The same for a Keras 3 file, whose layers `KerasWeightsFile` has mapped to names
+    /// (from config.json, the vars name attributes, or CVR-Net's Keras 3 layer table).
+    private mutating func walk(_ file: KerasWeightsFile) -> KerasTree {
+        layout = file.layout
+        keras3LayerNaming = file.keras3LayerNaming
+        kerasVersion = file.kerasVersion
+        backend = file.backend
+        referenceNote = file.rootAttributes[Self.referenceAttribute]
+        isReference = referenceNote != nil
+        detectNamingScheme(file.layerNames)
+        var tree = KerasTree(root: "", layerNames: file.layerNames, weights: [:])
+        var parameters: [String: Int] = [:]
+        var shapes: [String: [[Int]]] = [:]
+        for layer in file.layerNames {
+            var count = 0
+            var present: [(name: String, dataset: String)] = []
+            for name in (try? file.weightNames(ofLayer: layer)) ?? [] {
+                do {
+                    let shape = try file.weightShape(ofLayer: layer, named: name)
+                    shapes[layer, default: []].append(shape)
+                    count += shape.reduce(1, *)
+                    present.append((name, try file.datasetPath(ofLayer: layer, named: name)))
+                } catch {
+                    problem(error.description)
+                }
+            }
+            tree.weights[layer] = present
+            parameters[layer] = count
+        }
+        summarize(layerNames: file.layerNames, parameters: parameters, shapes: shapes)
+        return tree
+    }
+
+    private mutating func detectNamingScheme(_ layerNames: [String]) {
+        let names = Set(layerNames)
+        if names.contains("res_conv1_conv") {
+            namingScheme = .tfKeras
+        } else if names.contains("res_conv1") {
+            namingScheme = .keras231
+        } else {
+            problem("'\(path)': neither res_conv1_conv (tf.keras) nor res_conv1 (Keras 2.3.1) is among its layers: not a CVR-Net weights file")
+        }
+    }
+
+    /// Parameter counts per encoder and head, and the class count, from the layers' shapes.
+    private mutating func summarize(layerNames: [String], parameters: [String: Int], shapes: [String: [[Int]]]) {
+        let names = Set(layerNames)
         layerCount = layerNames.count
         totalParameters = parameters.values.reduce(0, +)
 
@@ -287,7 +339,6 @@ struct WeightsInspection {
             }
         }
         otherParameters = parameters.filter { !assigned.contains($0.key) }.values.reduce(0, +)
-        return tree
     }
 
     /// Reads every weight, recording each one that cannot be read or holds NaN or infinity.
@@ -327,7 +378,21 @@ struct WeightsInspection {
     var formatDescription: String? {
         switch layout {
         case .weightsOnly: return "Keras 2 HDF5, weights only (save_weights)"
-        case .fullModel: return "Keras 2 HDF5, full model (model.save)"
+        case .fullModel:
+            if kerasVersion?.hasPrefix("3.") == true { return "Keras 3 legacy HDF5, full model (model.save .h5)" }
+            return "Keras 2 HDF5, full model (model.save)"
+        case .keras3Weights: return "Keras 3 .weights.h5 (save_weights)"
+        case .keras3Archive: return "Keras 3 .keras archive (model.save)"
+        case nil: return nil
+        }
+    }
+
+    /// Where a Keras 3 file's layer names came from.
+    var layerNamingDescription: String? {
+        switch keras3LayerNaming {
+        case .archiveConfig: return "from the archive's config.json"
+        case .nameAttributes: return "from the vars 'name' attributes (Keras 3.6 or later)"
+        case .layerTable: return "none stored (Keras 3.0-3.5); mapped by CVR-Net's Keras 3 layer order"
         case nil: return nil
         }
     }
@@ -341,6 +406,7 @@ struct WeightsInspection {
         }
         lines.append(("format", formatDescription ?? "unknown"))
         lines.append(("naming scheme", namingScheme?.description ?? "unknown"))
+        if let layerNamingDescription { lines.append(("layer names", layerNamingDescription)) }
         lines.append(("keras_version", kerasVersion ?? "(none)"))
         lines.append(("backend", backend ?? "(none)"))
         if let classCount {
@@ -384,11 +450,19 @@ struct WeightsInspection {
             ("resnet50", JSON.number(resnetParameters)), ("xception", JSON.number(xceptionParameters)),
             ("heads", JSON.array(headObjects)), ("other", JSON.number(otherParameters)), ("total", JSON.number(totalParameters)),
         ])
-        let layoutName: String? = layout.map { $0 == .weightsOnly ? "weights-only" : "full-model" }
+        let layoutName: String? = layout.map {
+            switch $0 {
+            case .weightsOnly: return "weights-only"
+            case .fullModel: return "full-model"
+            case .keras3Weights: return "keras3-weights"
+            case .keras3Archive: return "keras3-archive"
+            }
+        }
         return JSON.object([
             ("file", JSON.string(path)), ("size_bytes", sizeBytes.map(JSON.number) ?? "null"),
             ("format", optional(layoutName)), ("format_description", optional(formatDescription)),
             ("naming_scheme", optional(namingScheme?.description)),
+            ("keras3_layer_names", optional(keras3LayerNaming?.rawValue)),
             ("keras_version", optional(kerasVersion)), ("backend", optional(backend)),
             ("class_count", classCount.map(JSON.number) ?? "null"),
             ("labels", labels.map { JSON.array($0.map(JSON.string)) } ?? "null"),

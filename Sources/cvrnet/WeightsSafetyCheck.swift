@@ -5,6 +5,9 @@ import KerasFormat
 
 /// Opens a weights file in a child process before cvrnet opens it itself.
 ///
+/// The same goes for Keras 3 files: a `.keras` zip is read by libzip and its weights member
+/// by libhdf5 in memory, both in the child first.
+///
 /// libhdf5 (1.10, Debian 12) can be crashed or sent into an endless loop by a crafted HDF5 file
 /// (found by fuzzing, see tools/fuzz/README.md), and a crash inside a C library cannot be caught
 /// in-process. So the first time cvrnet meets a weights file it reads it completely in a child
@@ -91,7 +94,7 @@ struct CheckWeightsCommand: ParsableCommand {
         if let options = try? WeightsOptions.parse([]) {
             _ = WeightsInspection.inspect(path: path, options: options, checkSafety: false)
         }
-        if let file = try? KerasWeightsFile(path: path) {
+        if let file = try? KerasWeightsFile(path: path, keras3LayerTable: CVRNetModel.keras3LayerTable) {
             for layer in file.layerNames { _ = try? file.weights(ofLayer: layer) }
         }
         // Survived: say so with status 0 and nothing else (no exit-time leak checks in

@@ -29,13 +29,22 @@ struct KerasParityTests {
         return try CVRNetModel(weightsPath: url.path)
     }
 
+    /// The `layout` of a golden file -> `KerasWeightsLayout.rawValue` of the file it describes.
+    static let layoutOfGolden = ["weights_only": "weightsOnly", "full_model": "fullModel",
+                                 "keras3_weights": "keras3Weights", "keras3_archive": "keras3Archive"]
+
     @Test(arguments: parityWeightsFiles)
     func predictionsMatchKeras(_ file: String) throws {
+        try Self.checkPredictions(file)
+    }
+
+    /// Final and per-head probabilities of every sample image against the golden file of `file`.
+    static func checkPredictions(_ file: String) throws {
         let golden = try KerasGolden.load(weightsFile: file)
         let model = try Self.loadModel(file)
         #expect(model.classCount == golden.num_classes)
         #expect(model.weights.isReferenceWeights)
-        #expect(model.weights.layout.rawValue == (golden.layout == "full_model" ? "fullModel" : "weightsOnly"))
+        #expect(model.weights.layout.rawValue == Self.layoutOfGolden[golden.layout])
         #expect(model.weights.namingScheme == (golden.naming == "keras231" ? .keras231 : .tfKeras))
         #expect(golden.images.count >= 10)
         var worst: Float = 0
@@ -59,6 +68,11 @@ struct KerasParityTests {
 
     @Test(arguments: parityWeightsFiles)
     func tappedFeatureMapsMatchKeras(_ file: String) throws {
+        try Self.checkTaps(file)
+    }
+
+    /// The five tapped feature maps of the images with tap dumps against Keras's.
+    static func checkTaps(_ file: String) throws {
         let golden = try KerasGolden.load(weightsFile: file)
         let model = try Self.loadModel(file)
         let withTaps = golden.images.filter { $0.taps_file != nil }

@@ -108,22 +108,25 @@ struct KerasFormatErrorTests {
                       "no layer_names attribute at the root")
     }
 
-    @Test("Keras 3 .weights.h5 layout", arguments: ["keras3_layout.weights.h5", "keras3_like.h5"])
+    @Test("Keras 3 .weights.h5 without layer names and no layer table", arguments: ["keras3_layout.weights.h5", "keras3_like.h5"])
     func keras3Layout(_ name: String) {
         let path = FormatFixtures.path(name)
         let error = openError(path)
-        #expect(error == .keras3WeightsLayout(path: path))
-        expectMessage(error, names: path, "Keras 3 .weights.h5 layout (layers/<name>/vars)",
-                      "Keras 3 files are not supported; re-save with Keras 2 / tf.keras save_weights(...h5)")
+        #expect(error == .keras3LayerNamesUnknown(path: path))
+        expectMessage(error, names: path, "keeps no layer names", "no layer table was given")
     }
 
-    @Test(".keras zip archive")
+    @Test(".keras zip archive without model.weights.h5")
     func kerasArchive() {
         let path = FormatFixtures.path("keras3_model.keras")
         let error = openError(path)
-        #expect(error == .kerasArchive(path: path))
-        expectMessage(error, names: path, "zip archive",
-                      "Keras 3 files are not supported; re-save with Keras 2 / tf.keras save_weights(...h5)")
+        #expect(error == .kerasArchiveMemberMissing(path: path, member: "config.json")
+                || error == .kerasArchiveMemberMissing(path: path, member: "model.weights.h5"))
+        expectMessage(error, names: path, "is not a complete Keras 3 .keras model file")
+        // HDF5File itself still refuses zip files, saying what they are.
+        let hdf5 = formatError { try HDF5File(path: path) }
+        #expect(hdf5 == .kerasArchive(path: path))
+        expectMessage(hdf5, names: path, "zip archive (the Keras 3 .keras format)")
     }
 
     @Test("a layer listed in layer_names without its group")
@@ -267,7 +270,9 @@ struct KerasFormatErrorTests {
         let errors: [KerasFormatError] = [
             .fileNotFound(path: path), .fileUnreadable(path: path, reason: "Permission denied"),
             .emptyFile(path: path), .notHDF5(path: path), .kerasArchive(path: path),
-            .keras3WeightsLayout(path: path), .notKerasWeights(path: path, missing: "no layer_names attribute"),
+            .keras3WeightsLayout(path: path), .kerasArchiveUnreadable(path: path, detail: "d"),
+            .kerasArchiveMemberMissing(path: path, member: "config.json"), .kerasArchiveConfigInvalid(path: path, detail: "d"),
+            .keras3LayerNamesUnknown(path: path), .keras3StructureMismatch(path: path, detail: "d"), .notKerasWeights(path: path, missing: "no layer_names attribute"),
             .layerGroupMissing(path: path, layer: "a"), .layerNotFound(path: path, layer: "a"),
             .weightMissing(path: path, layer: "a", weight: "b"),
             .weightNotFound(path: path, layer: "a", weight: "b", available: []),

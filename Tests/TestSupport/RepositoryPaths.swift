@@ -20,6 +20,15 @@ public enum RepositoryPaths {
         "reference-4class-keras231-model.h5",
     ]
 
+    /// The Keras 3 reference files `tools/make_keras3_reference.py` writes (golden outputs by Keras 3).
+    public static let keras3ReferenceFiles = [
+        "reference-2class-keras3.weights.h5",
+        "reference-2class-keras3-noattrs.weights.h5",
+        "reference-2class-keras3-compiled.weights.h5",
+        "reference-3class-keras3.keras",
+        "reference-4class-keras3-legacy.h5",
+    ]
+
     /// The message tests fail with when generated files are missing (they never skip silently).
     public static func missingGeneratedFile(_ url: URL) -> String {
         "\(url.path) is missing: run tools/prepare.sh (it makes the reference weights and Keras golden outputs)"

@@ -8,7 +8,8 @@ Adam7, palette + tRNS, eXIf, 16-bit; JPEG baseline / progressive / restart marke
 CMYK / EXIF) plus a few sample images shrunk with Pillow, seeded so the files are stable.
 weights: the small Keras fixtures of Tests/Fixtures/format and Tests/Fixtures/model-errors
 (weights-only and full-model layouts, vlen / fixed / space-padded strings, float16 / float64,
-chunked + gzip, NaN, Keras 3 layouts, CVR-Net layer names).
+chunked + gzip, NaN, Keras 3 layouts, CVR-Net layer names) and of Tests/Fixtures/keras3
+(Keras 3 .weights.h5 with and without name attributes, a .keras zip).
 """
 import os
 import shutil
@@ -21,6 +22,7 @@ INPUTS = os.path.join(ROOT, "Tests", "Fixtures", "image-inputs")
 SAMPLES = os.path.join(ROOT, "Tests", "Fixtures", "sample-images")
 FORMAT = os.path.join(ROOT, "Tests", "Fixtures", "format")
 MODEL_ERRORS = os.path.join(ROOT, "Tests", "Fixtures", "model-errors")
+KERAS3 = os.path.join(ROOT, "Tests", "Fixtures", "keras3")
 
 PNG_INPUTS = [
     "png-c0-d1-37x29.png", "png-c0-d2-61x45.png", "png-c0-d4-adam7-37x29.png", "png-c0-d8-37x29.png",
@@ -42,6 +44,7 @@ WEIGHTS = [
     (FORMAT, "nan_weights.h5"), (FORMAT, "keras3_like.h5"), (FORMAT, "missing_weight.h5"),
     (MODEL_ERRORS, "heads-disagree.h5"), (MODEL_ERRORS, "xception-residuals-missing.h5"),
     (MODEL_ERRORS, "stem-kernel-wrong-shape.h5"),
+    (KERAS3, "tiny.weights.h5"), (KERAS3, "tiny-noattrs.weights.h5"), (KERAS3, "tiny.keras"),
 ]
 
 

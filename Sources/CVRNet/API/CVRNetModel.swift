@@ -38,7 +38,7 @@ public final class CVRNetModel: Sendable {
     public init(weightsPath: String, labels: [String]? = nil) throws(CVRNetError) {
         MatrixMultiply.configureOpenBLAS()
         let file: KerasWeightsFile
-        do { file = try KerasWeightsFile(path: weightsPath) } catch { throw .weightsFile(error) }
+        do { file = try KerasWeightsFile(path: weightsPath, keras3LayerTable: Self.keras3LayerTable) } catch { throw .weightsFile(error) }
         let (graph, scheme) = try CVRNetLoader.build(from: file)
         self.graph = graph
         if let labels, labels.count != graph.classes {
@@ -64,6 +64,11 @@ public final class CVRNetModel: Sendable {
         }
         #endif
     }
+
+    /// CVR-Net's layers in Keras 3 `model.layers` order with the `layers/...` group each is
+    /// saved under: how a Keras 3.0-3.5 `.weights.h5`, which keeps no layer names, is mapped
+    /// (generated from Keras 3 by tools/make_keras3_reference.py, checked by the tests).
+    public static var keras3LayerTable: [(path: String, name: String)] { keras3CVRNetLayerTable }
 
     /// Number of classes.
     public var classCount: Int { graph.classes }

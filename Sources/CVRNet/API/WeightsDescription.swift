@@ -4,7 +4,8 @@ import KerasFormat
 public struct WeightsDescription: Sendable {
     /// Path as given.
     public let path: String
-    /// Keras 2 weights-only file (`save_weights`) or full model (`model.save`).
+    /// Keras 2 weights-only file (`save_weights`) or full model (`model.save`, also Keras 3's
+    /// legacy `.h5`), Keras 3 `.weights.h5`, or Keras 3 `.keras` archive.
     public let layout: KerasWeightsLayout
     /// Layer naming scheme found in the file (decides ResNet50's BatchNorm epsilon).
     public let namingScheme: NamingScheme
