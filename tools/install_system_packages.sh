@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages cvrnet builds against (C libraries and pkg-config).
 # Skips apt entirely when everything is already installed.
 set -euo pipefail
-packages=(pkg-config libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev python3-venv)
+packages=(pkg-config libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev python3-venv
+  libgdcm-dev libgdcm-tools dcmtk)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,305 @@
+// The C interface of CDICOM.h over GDCM. Every entry point catches every exception.
+#include "CDICOM.h"
+
+#include <gdcmImageReader.h>
+#include <gdcmImage.h>
+#include <gdcmSequenceOfItems.h>
+#include <gdcmTrace.h>
+
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <sstream>
+#include <string>
+#include <vector>
+
+struct cvr_dicom {
+    std::istringstream stream;  // GDCM's reader keeps a pointer to its stream
+    gdcm::ImageReader reader;
+    bool has_image = false;
+    std::string warnings;
+};
+
+namespace {
+
+// gdcm::Trace writes to process-global streams; one lock keeps every GDCM call (and the
+// redirected streams) to one thread at a time.
+std::mutex &gdcm_lock() {
+    static std::mutex lock;
+    return lock;
+}
+
+std::ostringstream &trace_sink() {
+    static std::ostringstream sink;
+    static bool installed = false;
+    if (!installed) {
+        gdcm::Trace::SetStream(sink);
+        gdcm::Trace::SetWarningStream(sink);
+        gdcm::Trace::SetErrorStream(sink);
+        gdcm::Trace::SetDebugStream(sink);
+        gdcm::Trace::DebugOff();
+        installed = true;
+    }
+    return sink;
+}
+
+// Collapses GDCM's multi-line trace output into one line per message, without the
+// source-file prefixes of its debug macros.
+std::string take_trace() {
+    std::ostringstream &sink = trace_sink();
+    std::string text = sink.str();
+    sink.str(std::string());
+    sink.clear();
+    std::string out;
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+        if (line.empty()) continue;
+        if (!out.empty()) out += '\n';
+        out += line;
+    }
+    return out;
+}
+
+void set_message(char *message, size_t capacity, const std::string &text) {
+    if (!message || capacity == 0) return;
+    size_t n = text.size() < capacity - 1 ? text.size() : capacity - 1;
+    std::memcpy(message, text.data(), n);
+    message[n] = 0;
+}
+
+void copy_text(char *out, size_t capacity, const char *text) {
+    if (!out || capacity == 0) return;
+    out[0] = 0;
+    if (!text) return;
+    std::strncpy(out, text, capacity - 1);
+    out[capacity - 1] = 0;
+}
+
+// The last line of GDCM's trace, which usually says what failed.
+std::string last_line(const std::string &trace) {
+    size_t at = trace.rfind('\n');
+    return at == std::string::npos ? trace : trace.substr(at + 1);
+}
+
+const gdcm::DataSet &dataset(const cvr_dicom *dicom) {
+    return dicom->reader.GetFile().GetDataSet();
+}
+
+}  // namespace
+
+extern "C" int cvr_dicom_has_signature(const uint8_t *data, size_t size) {
+    return data && size >= 132 && std::memcmp(data + 128, "DICM", 4) == 0;
+}
+
+extern "C" cvr_dicom_status cvr_dicom_open(const uint8_t *data, size_t size, cvr_dicom **out,
+                                           char *message, size_t message_capacity) {
+    if (!out) return CVR_DICOM_ERR_ARGUMENT;
+    *out = nullptr;
+    if (!data && size > 0) return CVR_DICOM_ERR_ARGUMENT;
+    std::lock_guard<std::mutex> guard(gdcm_lock());
+    cvr_dicom *dicom = nullptr;
+    try {
+        trace_sink();
+        take_trace();
+        dicom = new cvr_dicom();
+        dicom->stream.str(std::string(reinterpret_cast<const char *>(data), size));
+        dicom->reader.SetStream(dicom->stream);
+        bool ok = dicom->reader.Read();
+        dicom->warnings = take_trace();
+        if (!ok) {
+            const gdcm::DataSet &ds = dataset(dicom);
+            cvr_dicom_status status;
+            std::string reason;
+            if (ds.IsEmpty()) {
+                status = CVR_DICOM_ERR_PARSE;
+                reason = "GDCM could not parse it as DICOM (truncated or damaged)";
+            } else if (!ds.FindDataElement(gdcm::Tag(0x7fe0, 0x0010))) {
+                status = CVR_DICOM_ERR_NOT_IMAGE;
+                reason = "it has no Pixel Data element (not an image)";
+            } else {
+                status = CVR_DICOM_ERR_NOT_IMAGE;
+                reason = "GDCM cannot read its image attributes";
+            }
+            if (!dicom->warnings.empty()) reason += " (GDCM: " + last_line(dicom->warnings) + ")";
+            set_message(message, message_capacity, reason);
+            delete dicom;
+            return status;
+        }
+        dicom->has_image = true;
+        *out = dicom;
+        return CVR_DICOM_OK;
+    } catch (const std::bad_alloc &) {
+        delete dicom;
+        take_trace();
+        set_message(message, message_capacity, "out of memory while parsing");
+        return CVR_DICOM_ERR_OUT_OF_MEMORY;
+    } catch (const std::exception &error) {
+        delete dicom;
+        take_trace();
+        set_message(message, message_capacity, std::string("GDCM could not parse it: ") + error.what());
+        return CVR_DICOM_ERR_PARSE;
+    } catch (...) {
+        delete dicom;
+        take_trace();
+        set_message(message, message_capacity, "GDCM could not parse it");
+        return CVR_DICOM_ERR_PARSE;
+    }
+}
+
+extern "C" void cvr_dicom_close(cvr_dicom *dicom) {
+    if (!dicom) return;
+    std::lock_guard<std::mutex> guard(gdcm_lock());
+    try { delete dicom; } catch (...) {}
+}
+
+extern "C" cvr_dicom_status cvr_dicom_get_info(const cvr_dicom *dicom, cvr_dicom_info *info) {
+    if (!dicom || !info || !dicom->has_image) return CVR_DICOM_ERR_ARGUMENT;
+    std::lock_guard<std::mutex> guard(gdcm_lock());
+    try {
+        std::memset(info, 0, sizeof *info);
+        const gdcm::Image &image = dicom->reader.GetImage();
+        const unsigned int *dims = image.GetDimensions();
+        unsigned int ndims = image.GetNumberOfDimensions();
+        info->columns = ndims >= 1 ? dims[0] : 0;
+        info->rows = ndims >= 2 ? dims[1] : 0;
+        info->frames = ndims >= 3 ? dims[2] : 1;
+        const gdcm::PixelFormat &format = image.GetPixelFormat();
+        info->bits_allocated = format.GetBitsAllocated();
+        info->bits_stored = format.GetBitsStored();
+        info->high_bit = format.GetHighBit();
+        info->pixel_representation = format.GetPixelRepresentation();
+        info->samples_per_pixel = format.GetSamplesPerPixel();
+        info->planar_configuration = static_cast<int32_t>(image.GetPlanarConfiguration());
+        copy_text(info->photometric, sizeof info->photometric, image.GetPhotometricInterpretation().GetString());
+        copy_text(info->transfer_syntax, sizeof info->transfer_syntax, image.GetTransferSyntax().GetString());
+        return CVR_DICOM_OK;
+    } catch (...) {
+        return CVR_DICOM_ERR_ARGUMENT;
+    }
+}
+
+extern "C" int cvr_dicom_get_string(const cvr_dicom *dicom, uint16_t group, uint16_t element,
+                                    char *out, size_t capacity) {
+    if (!dicom || !out || capacity == 0) return 0;
+    out[0] = 0;
+    std::lock_guard<std::mutex> guard(gdcm_lock());
+    try {
+        const gdcm::DataSet &ds = dataset(dicom);
+        gdcm::Tag tag(group, element);
+        if (!ds.FindDataElement(tag)) return 0;
+        const gdcm::ByteValue *value = ds.GetDataElement(tag).GetByteValue();
+        if (!value || !value->GetPointer()) return 0;
+        std::string text(value->GetPointer(), value->GetLength());
+        while (!text.empty() && (text.back() == ' ' || text.back() == '\0')) text.pop_back();
+        size_t first = text.find_first_not_of(' ');
+        if (first == std::string::npos) return 0;
+        copy_text(out, capacity, text.c_str() + first);
+        return 1;
+    } catch (...) {
+        return 0;
+    }
+}
+
+extern "C" int cvr_dicom_get_lut(const cvr_dicom *dicom, uint16_t sequence_element, uint16_t descriptor[3],
+                                 uint16_t *data, size_t capacity, size_t *data_count) {
+    if (!dicom || !descriptor || !data_count) return 0;
+    *data_count = 0;
+    std::lock_guard<std::mutex> guard(gdcm_lock());
+    try {
+        const gdcm::DataSet &ds = dataset(dicom);
+        gdcm::Tag sequenceTag(0x0028, sequence_element);
+        if (!ds.FindDataElement(sequenceTag)) return 0;
+        gdcm::SmartPointer<gdcm::SequenceOfItems> items = ds.GetDataElement(sequenceTag).GetValueAsSQ();
+        if (!items || items->GetNumberOfItems() < 1) return 0;
+        const gdcm::DataSet &item = items->GetItem(1).GetNestedDataSet();
+        const gdcm::Tag descriptorTag(0x0028, 0x3002), dataTag(0x0028, 0x3006);
+        if (!item.FindDataElement(descriptorTag) || !item.FindDataElement(dataTag)) return 0;
+        const gdcm::ByteValue *d = item.GetDataElement(descriptorTag).GetByteValue();
+        const gdcm::ByteValue *v = item.GetDataElement(dataTag).GetByteValue();
+        if (!d || !v || d->GetLength() < 6) return 0;
+        const unsigned char *dp = reinterpret_cast<const unsigned char *>(d->GetPointer());
+        for (int i = 0; i < 3; i++) descriptor[i] = static_cast<uint16_t>(dp[2 * i] | (dp[2 * i + 1] << 8));
+        size_t words = v->GetLength() / 2;
+        *data_count = words;
+        const unsigned char *vp = reinterpret_cast<const unsigned char *>(v->GetPointer());
+        for (size_t i = 0; i < words && i < capacity && data; i++)
+            data[i] = static_cast<uint16_t>(vp[2 * i] | (vp[2 * i + 1] << 8));
+        return 1;
+    } catch (...) {
+        *data_count = 0;
+        return 0;
+    }
+}
+
+extern "C" cvr_dicom_status cvr_dicom_read_frame(cvr_dicom *dicom, int64_t frame, int64_t max_pixels,
+                                                 uint8_t *out, size_t out_size,
+                                                 char *message, size_t message_capacity) {
+    if (!dicom || !out || !dicom->has_image) return CVR_DICOM_ERR_ARGUMENT;
+    std::lock_guard<std::mutex> guard(gdcm_lock());
+    try {
+        take_trace();
+        const gdcm::Image &image = dicom->reader.GetImage();
+        const unsigned int *dims = image.GetDimensions();
+        unsigned int ndims = image.GetNumberOfDimensions();
+        uint64_t columns = ndims >= 1 ? dims[0] : 0, rows = ndims >= 2 ? dims[1] : 0;
+        uint64_t frames = ndims >= 3 ? dims[2] : 1;
+        if (rows == 0 || columns == 0) {
+            set_message(message, message_capacity, "the image has zero rows or columns");
+            return CVR_DICOM_ERR_NOT_IMAGE;
+        }
+        if (frame < 0 || static_cast<uint64_t>(frame) >= frames) {
+            set_message(message, message_capacity, "frame " + std::to_string(frame + 1) + " is past the last frame ("
+                        + std::to_string(frames) + ")");
+            return CVR_DICOM_ERR_ARGUMENT;
+        }
+        if (max_pixels > 0 && rows * columns > static_cast<uint64_t>(max_pixels)) {
+            set_message(message, message_capacity, "too many pixels");
+            return CVR_DICOM_ERR_TOO_LARGE;
+        }
+        const gdcm::PixelFormat &format = image.GetPixelFormat();
+        uint64_t bytesPerSample = format.GetBitsAllocated() / 8;
+        uint64_t frameBytes = rows * columns * format.GetSamplesPerPixel() * bytesPerSample;
+        if (frameBytes == 0 || frameBytes > out_size) {
+            set_message(message, message_capacity, "output buffer does not match the frame size");
+            return CVR_DICOM_ERR_ARGUMENT;
+        }
+        // GDCM decodes all frames at once; bound the whole buffer by the per-frame limit
+        // times the frame count only through the declared length it reports.
+        unsigned long total = image.GetBufferLength();
+        if (total < frameBytes * (static_cast<uint64_t>(frame) + 1)) {
+            set_message(message, message_capacity, "the declared pixel data is shorter than the image attributes require");
+            return CVR_DICOM_ERR_DECODE;
+        }
+        std::vector<char> buffer(total);
+        bool ok = image.GetBuffer(buffer.data());
+        dicom->warnings += (dicom->warnings.empty() ? "" : "\n") + take_trace();
+        while (!dicom->warnings.empty() && dicom->warnings.back() == '\n') dicom->warnings.pop_back();
+        if (!ok) {
+            std::string reason = std::string("GDCM could not decode the pixel data (transfer syntax ")
+                + image.GetTransferSyntax().GetString() + ")";
+            if (!dicom->warnings.empty()) reason += ": " + last_line(dicom->warnings);
+            set_message(message, message_capacity, reason);
+            return CVR_DICOM_ERR_DECODE;
+        }
+        std::memcpy(out, buffer.data() + frameBytes * static_cast<uint64_t>(frame), frameBytes);
+        return CVR_DICOM_OK;
+    } catch (const std::bad_alloc &) {
+        take_trace();
+        set_message(message, message_capacity, "out of memory while decoding the pixel data");
+        return CVR_DICOM_ERR_OUT_OF_MEMORY;
+    } catch (const std::exception &error) {
+        take_trace();
+        set_message(message, message_capacity, std::string("GDCM failed while decoding: ") + error.what());
+        return CVR_DICOM_ERR_DECODE;
+    } catch (...) {
+        take_trace();
+        set_message(message, message_capacity, "GDCM failed while decoding the pixel data");
+        return CVR_DICOM_ERR_DECODE;
+    }
+}
+
+extern "C" const char *cvr_dicom_warnings(const cvr_dicom *dicom) {
+    return dicom ? dicom->warnings.c_str() : "";
+}
