@@ -167,9 +167,13 @@ def window(x, center, width, function, inverse):
 
 
 def output(lut_values, bits, inverse):
-    low, high = (255.0, 0.0) if inverse else (0.0, 255.0)
-    gradient = (high - low) / float((1 << bits) - 1)
-    return np.trunc(low + lut_values * gradient).astype(np.uint8)
+    """A VOI LUT's values to 8 bits: DCMTK's gradient is 256 / 2^bits (output range
+    high - low + 1 over the LUT's range), i.e. value >> (bits - 8) for bits >= 8. Inversion
+    (MONOCHROME1, INVERSE shape) is applied to that, 255 - v: no fixture checks it against
+    DCMTK."""
+    y = np.trunc(lut_values * (256.0 / float(1 << bits)))
+    y = np.clip(y, 0, 255)
+    return (255 - y if inverse else y).astype(np.uint8)
 
 
 # ----------------------------------------------------------------------------------------
