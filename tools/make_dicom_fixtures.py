@@ -157,6 +157,10 @@ def window(x, center, width, function, inverse):
     outrange = high - low
     if function == "SIGMOID":
         return np.trunc(low + outrange / (1 + np.exp(-4 * (x - center) / width))).astype(np.uint8)
+    if function == "LINEAR_EXACT":  # PS3.3 C.11.2.1.3.2; dcmj2pnm 3.6.7 renders it as LINEAR
+        y = np.where(x <= center - width / 2, low,
+                     np.where(x > center + width / 2, high, ((x - center) / width + 0.5) * outrange + low))
+        return np.trunc(y).astype(np.uint8)
     width1 = width - 1
     left = center - 0.5 - width1 / 2
     right = center - 0.5 + width1 / 2
@@ -249,10 +253,51 @@ def keras_input_hash(png):
     return fnv1a64(np.ascontiguousarray(array, dtype="<f4").tobytes())
 
 
+def broken(expected):
+    """Bad DICOM files: each must give one clear error line, never a crash."""
+    src = os.path.join(OUT_DIR, "mono2-u12-window.dcm")
+    data = open(src, "rb").read()
+    cases = {}
+
+    def write(name, payload, kind, reason):
+        with open(os.path.join(OUT_DIR, name), "wb") as f:
+            f.write(payload)
+        cases[name] = {"error": kind, "reason": reason}
+
+    write("broken-truncated-header.dcm", data[:300], "corrupt", "cut inside the attributes")
+    write("broken-truncated-pixels.dcm", data[: len(data) - 2000], "corrupt", "Pixel Data shorter than declared")
+    j2k = open(os.path.join(OUT_DIR, "mono2-u12-window-j2k.dcm"), "rb").read()
+    write("broken-truncated-j2k.dcm", j2k[: len(j2k) - len(j2k) // 3], "corrupt", "JPEG 2000 stream cut")
+
+    def variant(name, kind, reason, **changes):
+        ds = pydicom.dcmread(src)
+        for key, value in changes.items():
+            if value is None:
+                delattr(ds, key)
+            else:
+                setattr(ds, key, value)
+        ds.save_as(os.path.join(OUT_DIR, name), enforce_file_format=True)
+        cases[name] = {"error": kind, "reason": reason}
+
+    variant("broken-no-pixel-data.dcm", "unsupported", "no Pixel Data element", PixelData=None)
+    variant("broken-bits-stored-20.dcm", "any", "Bits Stored > Bits Allocated", BitsStored=20, HighBit=19)
+    variant("broken-zero-rows.dcm", "any", "Rows 0", Rows=0)
+    variant("broken-huge-size.dcm", "any", "65535 x 65535 declared, 6 kB stored", Rows=65535, Columns=65535)
+    variant("broken-rgb.dcm", "unsupported", "colour (RGB) not read", PhotometricInterpretation="RGB",
+            SamplesPerPixel=3, Columns=ROWS * COLUMNS // (3 * ROWS) or 1, PlanarConfiguration=0)
+    ds = pydicom.dcmread(src)
+    item = lut_item(0, 12, np.arange(100), "SHORT")
+    item.LUTDescriptor = [4096, 0, 12]  # declares 4096 entries, holds 100
+    ds.VOILUTSequence = Sequence([item])
+    ds.save_as(os.path.join(OUT_DIR, "broken-voi-lut-short.dcm"), enforce_file_format=True)
+    cases["broken-voi-lut-short.dcm"] = {"error": "corrupt", "reason": "LUT descriptor does not match its data"}
+    expected["broken"] = cases
+
+
 def main():
     if os.path.isdir(OUT_DIR):
         for name in os.listdir(OUT_DIR):
-            if name.endswith((".dcm", ".png", ".json")) or "." not in name:
+            if name.endswith((".dcm", ".png", ".json")) or "." not in name:  # README.md stays
                 os.remove(os.path.join(OUT_DIR, name))
     os.makedirs(OUT_DIR, exist_ok=True)
     expected = {"files": {}}
@@ -265,14 +310,22 @@ def main():
         dcmtk = np.asarray(Image.open(png))
         ours = oracle(path)
         diff = int(np.abs(dcmtk.astype(int) - ours.astype(int)).max())
+        entry = {}
+        if name.endswith("linear-exact"):
+            # The one documented difference: the oracle's picture is the expectation, and
+            # how far dcmj2pnm (LINEAR) is from it is recorded.
+            entry["dcmj2pnm_max_difference"] = diff
+            png = os.path.join(OUT_DIR, name + ".oracle.png")
+            Image.fromarray(ours).save(png)
+            diff = 0
         worst = max(worst, diff)
         if diff:
             bad = np.argwhere(dcmtk != ours)[:3]
             print(f"{name}: oracle differs from dcmj2pnm by up to {diff} at {bad.tolist()}:"
                   f" dcmtk {[int(dcmtk[tuple(b)]) for b in bad]} oracle {[int(ours[tuple(b)]) for b in bad]}")
-        expected["files"][name + ".dcm"] = {"expected_png": name + ".expected.png", "dcmj2pnm_voi": " ".join(voi),
-                                            "transfer_syntax": "explicit VR little endian",
-                                            "input_fnv1a64": keras_input_hash(png)}
+        entry.update({"expected_png": os.path.basename(png), "dcmj2pnm_voi": " ".join(voi),
+                      "transfer_syntax": "explicit VR little endian", "input_fnv1a64": keras_input_hash(png)})
+        expected["files"][name + ".dcm"] = entry
     for source in COMPRESSED_SOURCES:
         src = os.path.join(OUT_DIR, source + ".dcm")
         reference = np.asarray(Image.open(os.path.join(OUT_DIR, source + ".expected.png")))
@@ -295,6 +348,17 @@ def main():
             entry["transfer_syntax"] = str(back.file_meta.TransferSyntaxUID.name)
             entry["decoded_by_dcmj2pnm"] = dcmtk_decodes
             expected["files"][name] = entry
+    # The user's --dicom-window choices, rendered by dcmj2pnm +Ww C W / +Wm.
+    expected["window_choices"] = []
+    for source, choice, voi in [("ct-s16-mediastinum.dcm", "lung", ["+Ww", "-600", "1500"]),
+                                ("ct-u16-rescale-lung.dcm", "40,400", ["+Ww", "40", "400"]),
+                                ("mono2-u12-window.dcm", "minmax", ["+Wm"]),
+                                ("mono1-u12-window.dcm", "minmax", ["+Wm"])]:
+        png = source.replace(".dcm", f".{choice.replace(',', '_')}.expected.png")
+        subprocess.run(["dcmj2pnm", "--write-png", *voi, os.path.join(OUT_DIR, source), os.path.join(OUT_DIR, png)],
+                       check=True, capture_output=True)
+        expected["window_choices"].append({"file": source, "window": choice, "expected_png": png})
+    broken(expected)
     # A PACS export without extension: the DICM signature alone identifies it.
     shutil.copy(os.path.join(OUT_DIR, "mono2-u12-window.dcm"), os.path.join(OUT_DIR, "IM000001"))
     expected["files"]["IM000001"] = expected["files"]["mono2-u12-window.dcm"]

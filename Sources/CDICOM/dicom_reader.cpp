@@ -87,6 +87,150 @@ const gdcm::DataSet &dataset(const cvr_dicom *dicom) {
     return dicom->reader.GetFile().GetDataSet();
 }
 
+// GDCM asserts (aborts the process) on some truncated File Meta Information groups, so the
+// group 0002 elements after "DICM" are walked here first: every header and value must lie
+// inside the data, with explicit VR little endian as PS3.10 7.1 requires for this group.
+bool file_meta_fits(const uint8_t *data, size_t size, std::string &reason) {
+    size_t at = 132;
+    bool any = false;
+    while (at + 2 <= size) {
+        uint16_t group = static_cast<uint16_t>(data[at] | (data[at + 1] << 8));
+        if (group != 0x0002) break;
+        if (at + 8 > size) { reason = "the file meta information is truncated"; return false; }
+        const char vr[3] = {static_cast<char>(data[at + 4]), static_cast<char>(data[at + 5]), 0};
+        static const char *long_vrs[] = {"OB", "OW", "OF", "SQ", "UT", "UN", "UC", "UR", "OD", "OL", "OV", "SV", "UV"};
+        bool long_form = false;
+        for (const char *candidate : long_vrs) long_form = long_form || std::strcmp(vr, candidate) == 0;
+        uint64_t length;
+        size_t header;
+        if (long_form) {
+            if (at + 12 > size) { reason = "the file meta information is truncated"; return false; }
+            length = static_cast<uint64_t>(data[at + 8]) | static_cast<uint64_t>(data[at + 9]) << 8
+                | static_cast<uint64_t>(data[at + 10]) << 16 | static_cast<uint64_t>(data[at + 11]) << 24;
+            header = 12;
+        } else {
+            if (vr[0] < 'A' || vr[0] > 'Z' || vr[1] < 'A' || vr[1] > 'Z') {
+                reason = "the file meta information is not explicit VR little endian";
+                return false;
+            }
+            length = static_cast<uint64_t>(data[at + 6]) | static_cast<uint64_t>(data[at + 7]) << 8;
+            header = 8;
+        }
+        if (length == 0xFFFFFFFFull || at + header + length > size) {
+            reason = "the file meta information is truncated or damaged";
+            return false;
+        }
+        at += header + static_cast<size_t>(length);
+        any = true;
+    }
+    if (!any) { reason = "no file meta information follows the DICM signature"; return false; }
+    if (at + 8 > size) { reason = "the file ends after the file meta information (no data set)"; return false; }
+    return true;
+}
+
+// GDCM also asserts when the data set is cut inside an element (FileMetaInformation::ReadCompat,
+// "is.good()"). So the whole data set is walked first, element by element, sequences and
+// encapsulated pixel data item by item: every header and defined-length value must fit.
+struct Walker {
+    const uint8_t *data;
+    size_t size;
+    bool explicit_vr;
+    std::string reason;
+
+    uint16_t u16(size_t at) const { return static_cast<uint16_t>(data[at] | (data[at + 1] << 8)); }
+    uint32_t u32(size_t at) const {
+        return static_cast<uint32_t>(data[at]) | static_cast<uint32_t>(data[at + 1]) << 8
+            | static_cast<uint32_t>(data[at + 2]) << 16 | static_cast<uint32_t>(data[at + 3]) << 24;
+    }
+    bool fail(const char *why) { reason = why; return false; }
+
+    // Items of an undefined-length sequence or encapsulated pixel data, up to the sequence
+    // delimiter. Items of undefined length hold a data set ending in an item delimiter.
+    bool items(size_t &at, int depth) {
+        while (true) {
+            if (at + 8 > size) return fail("the data set is truncated inside a sequence");
+            uint16_t group = u16(at), element = u16(at + 2);
+            uint32_t length = u32(at + 4);
+            if (group != 0xFFFE) return fail("a sequence holds something other than items");
+            at += 8;
+            if (element == 0xE0DD) return true;
+            if (element != 0xE000) return fail("a sequence holds an unexpected delimiter");
+            if (length == 0xFFFFFFFFu) {
+                if (!dataset(at, depth + 1, true)) return false;
+            } else {
+                if (length > size - at) return fail("the data set is truncated inside a sequence item");
+                at += length;
+            }
+        }
+    }
+
+    // Elements from `at` to the end (or to an item delimiter when `in_item`).
+    bool dataset(size_t &at, int depth, bool in_item) {
+        if (depth > 32) return fail("sequences are nested more than 32 deep");
+        while (at < size) {
+            if (at + 8 > size) return fail("the data set is truncated inside an element header");
+            uint16_t group = u16(at), element = u16(at + 2);
+            if (group == 0xFFFE) {
+                if (in_item && element == 0xE00D) { at += 8; return true; }
+                return fail("an item delimiter or item appears outside a sequence");
+            }
+            uint64_t length;
+            bool sequence_like = false;
+            if (explicit_vr) {
+                char v0 = static_cast<char>(data[at + 4]), v1 = static_cast<char>(data[at + 5]);
+                bool long_form = (v0 == 'O' && (v1 == 'B' || v1 == 'W' || v1 == 'F' || v1 == 'D' || v1 == 'L' || v1 == 'V'))
+                    || (v0 == 'S' && (v1 == 'Q' || v1 == 'V')) || (v0 == 'U' && (v1 == 'T' || v1 == 'N' || v1 == 'C'
+                    || v1 == 'R' || v1 == 'V'));
+                if (long_form) {
+                    if (at + 12 > size) return fail("the data set is truncated inside an element header");
+                    length = u32(at + 8);
+                    at += 12;
+                    sequence_like = true;
+                } else {
+                    length = u16(at + 6);
+                    at += 8;
+                }
+            } else {
+                length = u32(at + 4);
+                at += 8;
+                sequence_like = true;
+            }
+            if (length == 0xFFFFFFFFu) {
+                if (!sequence_like) return fail("an element has an undefined length its VR does not allow");
+                if (!items(at, depth)) return false;
+            } else {
+                if (length > size - at) return fail("the data set is truncated (an element runs past the end of the file)");
+                at += static_cast<size_t>(length);
+            }
+            (void)group; (void)element;
+        }
+        if (in_item) return fail("the data set is truncated inside a sequence item");
+        return true;
+    }
+};
+
+// The transfer syntax UID of the file meta information, or "" when absent.
+std::string meta_transfer_syntax(const uint8_t *data, size_t size, size_t &dataset_start) {
+    size_t at = 132;
+    std::string uid;
+    while (at + 8 <= size && (data[at] | (data[at + 1] << 8)) == 0x0002) {
+        uint16_t element = static_cast<uint16_t>(data[at + 2] | (data[at + 3] << 8));
+        char v0 = static_cast<char>(data[at + 4]), v1 = static_cast<char>(data[at + 5]);
+        bool long_form = (v0 == 'O' || v0 == 'S' || v0 == 'U') && !(v0 == 'U' && v1 == 'I') && !(v0 == 'U' && v1 == 'L')
+            && !(v0 == 'S' && (v1 == 'H' || v1 == 'L' || v1 == 'S' || v1 == 'T'));
+        size_t header = long_form ? 12 : 8;
+        size_t length = long_form ? (data[at + 8] | (data[at + 9] << 8) | (data[at + 10] << 16) | (static_cast<size_t>(data[at + 11]) << 24))
+                                  : (data[at + 6] | (data[at + 7] << 8));
+        if (element == 0x0010) {
+            uid.assign(reinterpret_cast<const char *>(data + at + header), length);
+            while (!uid.empty() && (uid.back() == '\0' || uid.back() == ' ')) uid.pop_back();
+        }
+        at += header + length;
+    }
+    dataset_start = at;
+    return uid;
+}
+
 }  // namespace
 
 extern "C" int cvr_dicom_has_signature(const uint8_t *data, size_t size) {
@@ -98,6 +242,30 @@ extern "C" cvr_dicom_status cvr_dicom_open(const uint8_t *data, size_t size, cvr
     if (!out) return CVR_DICOM_ERR_ARGUMENT;
     *out = nullptr;
     if (!data && size > 0) return CVR_DICOM_ERR_ARGUMENT;
+    if (!cvr_dicom_has_signature(data, size)) {
+        set_message(message, message_capacity, "no DICM signature at byte 128");
+        return CVR_DICOM_ERR_PARSE;
+    }
+    std::string meta_problem;
+    if (!file_meta_fits(data, size, meta_problem)) {
+        set_message(message, message_capacity, meta_problem);
+        return CVR_DICOM_ERR_PARSE;
+    }
+    size_t dataset_start = 0;
+    std::string syntax = meta_transfer_syntax(data, size, dataset_start);
+    if (syntax == "1.2.840.10008.1.2.2") {
+        set_message(message, message_capacity, "explicit VR big endian (retired) is not supported");
+        return CVR_DICOM_ERR_NOT_IMAGE;
+    }
+    // Deflated data sets are compressed as a whole; GDCM inflates them unchecked.
+    if (syntax != "1.2.840.10008.1.2.1.99") {
+        Walker walker{data, size, syntax != "1.2.840.10008.1.2", std::string()};
+        size_t at = dataset_start;
+        if (!walker.dataset(at, 0, false)) {
+            set_message(message, message_capacity, walker.reason);
+            return CVR_DICOM_ERR_PARSE;
+        }
+    }
     std::lock_guard<std::mutex> guard(gdcm_lock());
     cvr_dicom *dicom = nullptr;
     try {

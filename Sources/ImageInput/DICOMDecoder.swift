@@ -40,7 +40,7 @@ enum DICOMDecoder {
             throw .corrupt(name: name, format: .dicom, detail: "GDCM cannot describe its image")
         }
         let rows = Int(info.rows), columns = Int(info.columns), frames = Int(info.frames)
-        let photometric = text(of: info.photometric)
+        let photometric = String(text(of: info.photometric).filter { $0 != " " })
         let bitsAllocated = Int(info.bits_allocated), bitsStored = Int(info.bits_stored)
         let highBit = Int(info.high_bit), signed = info.pixel_representation == 1
         let samples = Int(info.samples_per_pixel)
