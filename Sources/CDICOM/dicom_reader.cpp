@@ -339,6 +339,18 @@ extern "C" cvr_dicom_status cvr_dicom_get_info(const cvr_dicom *dicom, cvr_dicom
         info->high_bit = format.GetHighBit();
         info->pixel_representation = format.GetPixelRepresentation();
         info->samples_per_pixel = format.GetSamplesPerPixel();
+        // GDCM quietly repairs some inconsistent values (e.g. Bits Stored > Bits Allocated);
+        // the values as stored are reported so that cvrnet can refuse such files.
+        const gdcm::DataSet &ds = dataset(dicom);
+        for (auto field : {std::make_pair(gdcm::Tag(0x0028, 0x0101), &info->bits_stored),
+                           std::make_pair(gdcm::Tag(0x0028, 0x0102), &info->high_bit)}) {
+            if (!ds.FindDataElement(field.first)) continue;
+            const gdcm::ByteValue *value = ds.GetDataElement(field.first).GetByteValue();
+            if (value && value->GetLength() == 2) {
+                const unsigned char *b = reinterpret_cast<const unsigned char *>(value->GetPointer());
+                *field.second = b[0] | (b[1] << 8);
+            }
+        }
         info->planar_configuration = static_cast<int32_t>(image.GetPlanarConfiguration());
         copy_text(info->photometric, sizeof info->photometric, image.GetPhotometricInterpretation().GetString());
         copy_text(info->transfer_syntax, sizeof info->transfer_syntax, image.GetTransferSyntax().GetString());
