@@ -67,7 +67,7 @@ struct DICOMCommandTests {
         defer { Files.cleanUp(root) }
         let fm = FileManager.default
         try fm.copyItem(atPath: Self.fixture("IM000001"), toPath: root.appendingPathComponent("IM000001").path)
-        try fm.copyItem(atPath: Self.fixture("mono1-u12-window-rle.dcm"), toPath: root.appendingPathComponent("b.dcm").path)
+        try fm.copyItem(atPath: Self.fixture("mono1-u16-minmax-rle.dcm"), toPath: root.appendingPathComponent("b.dcm").path)
         try fm.copyItem(atPath: Self.fixture("broken-truncated-header.dcm"), toPath: root.appendingPathComponent("c.dcm").path)
         try Data("not an image\n".utf8).write(to: root.appendingPathComponent("NOTES"))
         let result = try CLI.run(["score", "--weights", weights, "--format", "jsonl", root.path])
