@@ -223,6 +223,14 @@ def cases():
     # Two frames: frame 1 is the picture, frame 2 its negative.
     frames = np.stack([v12, 4095 - v12])
     out.append(("mono2-u12-multiframe", dataset(frames, 16, 12, False, WindowCenter="2000", WindowWidth="3000")))
+    # 8-bit RGB, both planar configurations (shown as stored).
+    rgb = np.stack([picture(0, 255), picture(0, 255)[::-1], picture(0, 255)[:, ::-1]], axis=-1)
+    for planar in (0, 1):
+        ds = dataset(picture(0, 255), 8, 8, False, "RGB")
+        ds.SamplesPerPixel = 3
+        ds.PlanarConfiguration = planar
+        ds.PixelData = (rgb if planar == 0 else np.moveaxis(rgb, -1, 0)).astype(np.uint8).tobytes()
+        out.append((f"rgb-u8-planar{planar}", ds))
     return out
 
 
@@ -237,7 +245,9 @@ COMPRESSED_SOURCES = ["mono2-u12-window", "ct-s16-mediastinum", "mono1-u16-minma
 
 
 def dcmj2pnm(path, png, ds):
-    if "VOILUTSequence" in ds:
+    if ds.PhotometricInterpretation == "RGB":
+        voi = []
+    elif "VOILUTSequence" in ds:
         voi = ["+Wl", "1"]
     elif "WindowCenter" in ds:
         voi = ["+Wi", "1"]
@@ -283,8 +293,9 @@ def broken(expected):
     variant("broken-bits-stored-20.dcm", "any", "Bits Stored > Bits Allocated", BitsStored=20, HighBit=19)
     variant("broken-zero-rows.dcm", "any", "Rows 0", Rows=0)
     variant("broken-huge-size.dcm", "any", "65535 x 65535 declared, 6 kB stored", Rows=65535, Columns=65535)
-    variant("broken-rgb.dcm", "unsupported", "colour (RGB) not read", PhotometricInterpretation="RGB",
-            SamplesPerPixel=3, Columns=ROWS * COLUMNS // (3 * ROWS) or 1, PlanarConfiguration=0)
+    variant("broken-ybr.dcm", "unsupported", "colour YBR_FULL not read", PhotometricInterpretation="YBR_FULL",
+            SamplesPerPixel=3, BitsAllocated=8, BitsStored=8, HighBit=7, PixelData=bytes(3 * ROWS * COLUMNS),
+            PlanarConfiguration=0)
     ds = pydicom.dcmread(src)
     item = lut_item(0, 12, np.arange(100), "SHORT")
     item.LUTDescriptor = [4096, 0, 12]  # declares 4096 entries, holds 100
@@ -308,7 +319,7 @@ def main():
         png = os.path.join(OUT_DIR, name + ".expected.png")
         voi = dcmj2pnm(path, png, ds)
         dcmtk = np.asarray(Image.open(png))
-        ours = oracle(path)
+        ours = pydicom.dcmread(path).pixel_array if name.startswith("rgb-") else oracle(path)
         diff = int(np.abs(dcmtk.astype(int) - ours.astype(int)).max())
         entry = {}
         if name.endswith("linear-exact"):
