@@ -136,6 +136,8 @@ struct Walker {
     size_t size;
     bool explicit_vr;
     std::string reason;
+    bool has_number_of_frames = false;
+    bool has_frame_increment_pointer = false;
 
     uint16_t u16(size_t at) const { return static_cast<uint16_t>(data[at] | (data[at + 1] << 8)); }
     uint32_t u32(size_t at) const {
@@ -174,6 +176,8 @@ struct Walker {
                 if (in_item && element == 0xE00D) { at += 8; return true; }
                 return fail("an item delimiter or item appears outside a sequence");
             }
+            if (depth == 0 && group == 0x0028 && element == 0x0008) has_number_of_frames = true;
+            if (depth == 0 && group == 0x0028 && element == 0x0009) has_frame_increment_pointer = true;
             uint64_t length;
             bool sequence_like = false;
             if (explicit_vr) {
@@ -264,6 +268,11 @@ extern "C" cvr_dicom_status cvr_dicom_open(const uint8_t *data, size_t size, cvr
         if (!walker.dataset(at, 0, false)) {
             set_message(message, message_capacity, walker.reason);
             return CVR_DICOM_ERR_PARSE;
+        }
+        // GDCM asserts on a Frame Increment Pointer without Number of Frames (seen in RT Dose files).
+        if (walker.has_frame_increment_pointer && !walker.has_number_of_frames) {
+            set_message(message, message_capacity, "it has a Frame Increment Pointer but no Number of Frames");
+            return CVR_DICOM_ERR_NOT_IMAGE;
         }
     }
     std::lock_guard<std::mutex> guard(gdcm_lock());
