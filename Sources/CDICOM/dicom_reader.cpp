@@ -201,7 +201,12 @@ struct Walker {
             }
             if (length == 0xFFFFFFFFu) {
                 if (!sequence_like) return fail("an element has an undefined length its VR does not allow");
-                if (!items(at, depth)) return false;
+                // UN of undefined length holds implicit VR little endian items (PS3.5 6.2.2).
+                bool saved = explicit_vr;
+                if (explicit_vr && data[at - 8] == 'U' && data[at - 7] == 'N') explicit_vr = false;
+                bool ok = items(at, depth);
+                explicit_vr = saved;
+                if (!ok) return false;
             } else {
                 if (length > size - at) return fail("the data set is truncated (an element runs past the end of the file)");
                 at += static_cast<size_t>(length);
@@ -263,7 +268,13 @@ extern "C" cvr_dicom_status cvr_dicom_open(const uint8_t *data, size_t size, cvr
     }
     // Deflated data sets are compressed as a whole; GDCM inflates them unchecked.
     if (syntax != "1.2.840.10008.1.2.1.99") {
-        Walker walker{data, size, syntax != "1.2.840.10008.1.2", std::string()};
+        // Without a transfer syntax, guess as GDCM does: two upper-case letters after the
+        // first tag are an explicit VR.
+        bool explicit_vr = syntax != "1.2.840.10008.1.2";
+        if (syntax.empty() && dataset_start + 6 <= size)
+            explicit_vr = data[dataset_start + 4] >= 'A' && data[dataset_start + 4] <= 'Z'
+                && data[dataset_start + 5] >= 'A' && data[dataset_start + 5] <= 'Z';
+        Walker walker{data, size, explicit_vr, std::string()};
         size_t at = dataset_start;
         if (!walker.dataset(at, 0, false)) {
             set_message(message, message_capacity, walker.reason);
