@@ -21,6 +21,13 @@ let package = Package(
         .systemLibrary(name: "CZip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
         // libpng and libjpeg report fatal errors through longjmp; this shim keeps that in C.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
+        // GDCM (C++, Debian libgdcm-dev, no pkg-config file) behind an extern "C" shim:
+        // DICOM parsing and decompression of every transfer syntax, JPEG 2000 included.
+        .target(name: "CDICOM",
+                cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0"])],
+                linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"),
+                                 .linkedLibrary("gdcmDICT"), .linkedLibrary("gdcmIOD"),
+                                 .linkedLibrary("gdcmCommon")]),
 
         // AVX-512 micro-kernels (packed-weight GEMM, depthwise 3x3), chosen at run time.
         .target(name: "CAVX512Kernels"),
@@ -30,7 +37,7 @@ let package = Package(
         // Keras 3 .keras archives (zip) through libzip.
         .target(name: "KerasFormat", dependencies: ["CHDF5", "CZip"]),
         // Image decoding and conversion exactly as Keras `load_img` (PIL) does it.
-        .target(name: "ImageInput", dependencies: ["CImageCodecs"]),
+        .target(name: "ImageInput", dependencies: ["CImageCodecs", "CDICOM"]),
         // The CVR-Net graph, weight binding and the public API.
         .target(name: "CVRNet", dependencies: ["CVRNetKernels", "KerasFormat", "ImageInput"]),
         // scikit-learn's classification metrics (ROC, PR, report, intervals) in plain Swift.

@@ -3,9 +3,12 @@
 # Skips apt entirely when everything is already installed.
 set -euo pipefail
 packages=(pkg-config libhdf5-dev libopenblas-dev libpng-dev libjpeg62-turbo-dev python3-venv)
+packages+=(libzip-dev)  # Keras 3 .keras archives
+packages+=(libgdcm-dev)  # DICOM input (GDCM)
+# DICOM fixtures: tools/make_dicom_fixtures.py compares with dcmj2pnm and re-encodes with gdcmconv.
+packages+=(dcmtk libgdcm-tools)
 # chromium: the evaluate tests render report.html to PNG and PDF in a real browser.
 packages+=(chromium)
-packages+=(libzip-dev)  # Keras 3 .keras archives
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

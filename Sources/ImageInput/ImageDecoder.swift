@@ -13,6 +13,7 @@ enum ImageDecoder {
         guard let format = ImageFormat.detect(data) else {
             throw .unknownFormat(name: name, leadingBytes: Array(data.prefix(8)))
         }
+        if format == .dicom { return (try DICOMDecoder.decode(data, name: name, options: options), .dicom) }
         var codecOptions = cvr_decode_options(
             max_pixels: Int64(options.maxPixels),
             sixteen_bit: Int32(bitPattern: (options.sixteenBit == .clip ? CVR_SIXTEEN_BIT_PIL : CVR_SIXTEEN_BIT_RESCALE).rawValue))

@@ -11,7 +11,7 @@ public enum ImageInputError: Error, CustomStringConvertible, Equatable, Sendable
     case readFailed(path: String, reason: String)
     /// The file has zero bytes.
     case emptyFile(name: String)
-    /// The bytes start with neither the PNG nor the JPEG signature; `leadingBytes` are the
+    /// The bytes start with neither the PNG nor the JPEG signature (and carry no DICOM "DICM" at 128); `leadingBytes` are the
     /// first (up to 8) bytes, which usually tell what the file really is.
     case unknownFormat(name: String, leadingBytes: [UInt8])
     /// The data ends before the image is complete (an interrupted download or copy).
@@ -57,7 +57,7 @@ public enum ImageInputError: Error, CustomStringConvertible, Equatable, Sendable
                 let digits = String(byte, radix: 16, uppercase: true)
                 return digits.count == 1 ? "0" + digits : digits
             }.joined(separator: " ")
-            return "image \(name) is neither PNG nor JPEG: it starts with bytes \(hex), which match neither signature"
+            return "image \(name) is neither PNG nor JPEG: it starts with bytes \(hex), which match neither signature (nor is it DICOM: no DICM at byte 128)"
         case .truncated(let name, let format, let detail):
             return "\(format.rawValue) image \(name) is truncated: \(detail)"
         case .corrupt(let name, let format, let detail):

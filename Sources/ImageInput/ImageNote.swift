@@ -28,6 +28,9 @@ public enum ImageNote: Sendable, Equatable, CustomStringConvertible {
     /// The decoder worked around damaged data (`count` warnings; the first is quoted), as PIL
     /// does silently. The picture may show artefacts.
     case decoderWarnings(count: Int, first: String)
+    /// A DICOM frame went through the grayscale display pipeline as described (frame,
+    /// modality and VOI transformation, inversion); recorded for audit.
+    case dicomRendered(DICOMRendering)
 
     /// One clause describing the note, e.g. for a warning line.
     public var description: String {
@@ -54,6 +57,8 @@ public enum ImageNote: Sendable, Equatable, CustomStringConvertible {
             return "error after the last image row ignored, as PIL does (\(message))"
         case .decoderWarnings(let count, let first):
             return "decoder worked around damaged data \(count) time(s), as PIL does (\(first))"
+        case .dicomRendered(let rendering):
+            return "DICOM rendered: \(rendering)"
         }
     }
 }

@@ -95,7 +95,7 @@ struct ClassifyCommand: ParsableCommand {
                 failures += 1
                 Console.error(failure.message)
             }
-            if let line = formatter.line(path: path, result: result.map(\.prediction)) {
+            if let line = formatter.line(path: path, result: result.map(\.prediction), dicom: ImagePipeline.dicomRendering(result)) {
                 Console.out(line)
             }
             return true

@@ -13,7 +13,9 @@ struct DiscoveredImage: Sendable, Equatable {
     let fullPath: String
 }
 
-/// Recursive listing of the PNG and JPEG files under a directory.
+/// Recursive listing of the PNG, JPEG and DICOM files under a directory: by extension
+/// (.png, .jpg, .jpeg, .dcm, .dicom), and files without an extension when they carry the
+/// DICOM "DICM" signature at byte 128 (PACS exports such as `IM000001` have no extension).
 ///
 /// Follows symbolic links (to files and to directories) but enters every directory at most
 /// once, keyed by device and inode, so symlink loops and links to an ancestor are harmless.
@@ -22,7 +24,7 @@ struct DiscoveredImage: Sendable, Equatable {
 enum ImageDiscovery {
     private struct DirectoryID: Hashable { let device: UInt64; let inode: UInt64 }
 
-    static let extensions: Set<String> = ["png", "jpg", "jpeg"]
+    static let extensions: Set<String> = ["png", "jpg", "jpeg", "dcm", "dicom"]
 
     struct Result {
         /// Sorted by `relativePath`, byte-wise (the order of `LC_ALL=C sort`).
@@ -68,6 +70,16 @@ enum ImageDiscovery {
     static func hasImageExtension(_ name: String) -> Bool {
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
         return extensions.contains(name[name.index(after: dot)...].lowercased())
+    }
+
+    /// Whether the file's bytes 128..<132 are "DICM" (reads 132 bytes).
+    static func hasDICOMSignature(_ path: String) -> Bool {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var header = [UInt8](repeating: 0, count: 132)
+        let count = header.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, 132, 0) }
+        return count == 132 && header[128...131].elementsEqual("DICM".utf8)
     }
 
     static func find(in root: String) throws(Failure) -> Result {
@@ -138,7 +150,9 @@ enum ImageDiscovery {
                         subdirectories.append(relative)
                     }
                 case S_IFREG:
-                    if hasImageExtension(name) { images.append(DiscoveredImage(relativePath: relative, fullPath: full)) }
+                    if hasImageExtension(name) || (!name.contains(".") && hasDICOMSignature(full)) {
+                        images.append(DiscoveredImage(relativePath: relative, fullPath: full))
+                    }
                 default:
                     continue
                 }

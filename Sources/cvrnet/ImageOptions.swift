@@ -56,7 +56,26 @@ struct ImageOptions: ParsableArguments {
         valueName: "n"))
     var maxPixels: Int?
 
+    @Option(name: .customLong("dicom-window"), help: ArgumentHelp(
+        "DICOM VOI window: file | minmax | lung | mediastinum | C,W.",
+        discussion: """
+        file: the file's VOI LUT, else its first Window Center/Width (with its VOI LUT \
+        Function), else min-max (default). minmax: the frame's smallest to largest value. \
+        lung = -600,1500 and mediastinum = 40,400 (CT, centre,width in HU). C,W: a linear \
+        window of your own.
+        """,
+        valueName: "window"))
+    var dicomWindow: String = "file"
+
+    @Option(name: .customLong("dicom-frame"), help: ArgumentHelp(
+        "Frame of a multi-frame DICOM file to classify (1-based).", valueName: "n"))
+    var dicomFrame: Int = 1
+
     func validate() throws {
+        if DICOMWindow(argument: dicomWindow) == nil {
+            throw ValidationError("--dicom-window must be file, minmax, lung, mediastinum or C,W with W >= 1, not '\(dicomWindow)'")
+        }
+        if dicomFrame < 1 { throw ValidationError("--dicom-frame must be at least 1, not \(dicomFrame)") }
         if let maxPixels, maxPixels < 1 {
             throw ValidationError("--max-pixels must be at least 1, not \(maxPixels)")
         }
@@ -67,6 +86,8 @@ struct ImageOptions: ParsableArguments {
         var options = ImageLoadOptions(targetWidth: CVRNetModel.inputWidth, targetHeight: CVRNetModel.inputHeight,
                                        sixteenBit: sixteenBit.policy)
         if let maxPixels { options.maxPixels = maxPixels }
+        options.dicomWindow = DICOMWindow(argument: dicomWindow) ?? .file
+        options.dicomFrame = dicomFrame
         return KerasImageLoader(options: options)
     }
 
@@ -82,6 +103,12 @@ struct ImageOptions: ParsableArguments {
                 parts.append(note.description + " (--sixteen-bit rescale scales them instead)")
             case .exifOrientationIgnored, .checksumErrorsIgnored, .imageDataEndedEarly, .trailingErrorIgnored, .decoderWarnings:
                 parts.append(note.description)
+            case .dicomRendered(let rendering):
+                // Routine for single-frame files (recorded in --json and score); worth a line
+                // when other frames were left out.
+                if rendering.frameCount > 1 {
+                    parts.append("DICOM file has \(rendering.frameCount) frames; frame \(rendering.frame) was classified (--dicom-frame N picks another)")
+                }
             case .sixteenBitHighByteKept, .sixteenBitRescaled, .alphaDropped, .transparencyIgnored, .cmykConverted:
                 continue
             }

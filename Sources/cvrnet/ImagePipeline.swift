@@ -178,6 +178,15 @@ final class ImagePipeline: @unchecked Sendable {
         return results.map { $0! }
     }
 
+    /// What the DICOM display pipeline did to a classified image (nil for PNG and JPEG).
+    static func dicomRendering(_ result: Result<ClassifiedImage, ImageFailure>) -> DICOMRendering? {
+        guard case .success(let classified) = result else { return nil }
+        for note in classified.notes {
+            if case .dicomRendered(let rendering) = note { return rendering }
+        }
+        return nil
+    }
+
     /// `message`, prefixed with the path when it does not already name the file.
     static func sentence(_ message: String, naming path: String) -> String {
         message.contains(path) ? message : "\(path): \(message)"

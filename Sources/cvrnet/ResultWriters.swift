@@ -1,5 +1,6 @@
 import ArgumentParser
 import CVRNet
+import ImageInput
 import Foundation
 
 /// Output formats of `score` (classify has its own text format plus `--json`).
@@ -37,7 +38,9 @@ struct ResultFormatter {
     // MARK: Rows
 
     /// The line for one image. For `.text`, failures give nil (they go to stderr only).
-    func line(path: String, result: Result<Prediction, ImageFailure>) -> String? {
+    /// `dicom`: what the DICOM display pipeline did, written as a "dicom" member in JSON
+    /// Lines so a result can be audited (window, inversion, frame).
+    func line(path: String, result: Result<Prediction, ImageFailure>, dicom: DICOMRendering? = nil) -> String? {
         switch (style, result) {
         case (.text, .success(let p)): return textLine(path: path, p)
         case (.text, .failure): return nil
@@ -46,7 +49,7 @@ struct ResultFormatter {
             var fields = [path] + Array(repeating: "", count: csvHeaderFields.count - 2)
             fields.append(f.message)
             return CSV.line(fields)
-        case (.jsonl, .success(let p)): return jsonLine(path: path, p)
+        case (.jsonl, .success(let p)): return jsonLine(path: path, p, dicom: dicom)
         case (.jsonl, .failure(let f)):
             return JSON.object([("file", JSON.string(path)), ("error", JSON.string(f.message))]) + "\n"
         }
@@ -72,7 +75,7 @@ struct ResultFormatter {
         return CSV.line(fields)
     }
 
-    private func jsonLine(path: String, _ p: Prediction) -> String {
+    private func jsonLine(path: String, _ p: Prediction, dicom: DICOMRendering?) -> String {
         func classes(_ values: [Float]) -> String {
             JSON.object(zip(labels, values).map { ($0, JSON.number($1)) })
         }
@@ -82,6 +85,14 @@ struct ResultFormatter {
         ]
         if scales {
             members.append(("heads", JSON.object(p.heads.map { ($0.scale.identifier, classes($0.probabilities)) })))
+        }
+        if let dicom {
+            members.append(("dicom", JSON.object([
+                ("frame", String(dicom.frame)), ("frames", String(dicom.frameCount)),
+                ("photometric", JSON.string(dicom.photometric)), ("bits_stored", String(dicom.bitsStored)),
+                ("signed", dicom.signed ? "true" : "false"), ("modality", JSON.string(dicom.modality)),
+                ("voi", JSON.string(dicom.voi)), ("inverted", dicom.inverted ? "true" : "false"),
+            ])))
         }
         return JSON.object(members) + "\n"
     }

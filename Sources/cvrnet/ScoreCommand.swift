@@ -166,7 +166,7 @@ struct ScoreCommand: ParsableCommand {
             case .failure(let failure):
                 progress.log(failure.message)
             }
-            let line = formatter.line(path: image.relativePath, result: result.map(\.prediction))!
+            let line = formatter.line(path: image.relativePath, result: result.map(\.prediction), dicom: ImagePipeline.dicomRendering(result))!
             do {
                 try sink.write(line)
             } catch {

@@ -93,5 +93,6 @@ func noteKey(_ note: ImageNote) -> String {
     case .imageDataEndedEarly(let rows): return "imageDataEndedEarly:\(rows)"
     case .trailingErrorIgnored: return "trailingErrorIgnored"
     case .decoderWarnings: return "decoderWarnings"
+    case .dicomRendered: return "dicomRendered"
     }
 }

@@ -119,7 +119,7 @@ import Testing
         #expect(ImageInputError.corrupt(name: "a.png", format: .png, detail: "bad CRC checksum in the IHDR chunk")
             .description == "PNG image a.png is corrupt: bad CRC checksum in the IHDR chunk")
         #expect(ImageInputError.unknownFormat(name: "a.png", leadingBytes: [0x3C, 0x68]).description
-            == "image a.png is neither PNG nor JPEG: it starts with bytes 3C 68, which match neither signature")
+            == "image a.png is neither PNG nor JPEG: it starts with bytes 3C 68, which match neither signature (nor is it DICOM: no DICM at byte 128)")
     }
 
     @Test func invalidTargetSize() {
