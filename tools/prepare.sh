@@ -38,13 +38,13 @@ step() {
     done
   fi
   if [[ -z "$stale" ]]; then
-    echo "prepare: $what up to date (tools/prepare.sh --force regenerates)"
+    echo "prepare: $what: up to date (tools/prepare.sh --force regenerates)"
     return
   fi
-  echo "prepare: making $what ($stale)"
+  echo "prepare: $what: making ($stale)"
   local start=$SECONDS
   TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/python "tools/$script"
-  echo "prepare: $what done in $((SECONDS - start)) s"
+  echo "prepare: $what: done in $((SECONDS - start)) s"
 }
 
 reference_weights=(
@@ -63,7 +63,7 @@ outputs=("${reference_weights[@]}"
   weights/golden/reference-4class-keras231-model.json
 )
 inputs=(tools/make_reference_weights.py tools/cvrnet_model.py tools/requirements.txt "${samples[@]}")
-step "reference weights and golden outputs are" make_reference_weights.py
+step "reference weights and golden outputs" make_reference_weights.py
 reference_outputs=("${outputs[@]}")
 
 # 2. About 2-4 minutes.
@@ -74,7 +74,7 @@ outputs=(
   weights/golden/reference-4class-keras231-model.gradcam.json
 )
 inputs=(tools/make_gradcam_golden.py "${reference_outputs[@]}")
-step "Grad-CAM golden maps are" make_gradcam_golden.py
+step "Grad-CAM golden maps" make_gradcam_golden.py
 
 # 3. Copied from the tf.keras reference weights by layer name; about 2-6 minutes.
 outputs=(
@@ -91,4 +91,4 @@ outputs=(
 )
 inputs=(tools/make_keras3_reference.py tools/requirements.txt
         weights/reference-2class-tfkeras-weights.hdf5 weights/reference-3class-tfkeras-model.h5 "${samples[@]}")
-step "Keras 3 reference files are" make_keras3_reference.py
+step "Keras 3 reference files" make_keras3_reference.py

@@ -28,6 +28,12 @@ struct ClassifyCommand: ParsableCommand {
         {"file": ..., "error": ...}. JSON numbers are the shortest decimal that reads back as \
         the same float32.
 
+        --weights given more than once classifies with an ensemble: every field above is then \
+        the mean of the models' probabilities (class by class, and head by head), and --json \
+        adds "models": [{"weights": PATH, "probabilities": {...}, ["heads": {...}]}, ...], \
+        each model's own output in --weights order. The models must have the same labels \
+        (else one line and exit status 2).
+
         Images that cannot be read give one line on stderr and no result line (text mode); \
         the others are still classified. Notes about 16-bit clipping and ignored EXIF \
         orientation go to stderr, one line per image.
@@ -61,7 +67,7 @@ struct ClassifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = try weightsOptions.loadModel()
+        let models = try weightsOptions.loadModels()
         if let dumpInput {
             do {
                 try FileManager.default.createDirectory(atPath: dumpInput, withIntermediateDirectories: true)
@@ -70,8 +76,9 @@ struct ClassifyCommand: ParsableCommand {
                 throw ExitStatus.ioError.code
             }
         }
-        let formatter = ResultFormatter(style: json ? .jsonl : .text, labels: model.labels, scales: scales)
-        let pipeline = ImagePipeline(model: model, loader: imageOptions.makeLoader(),
+        let formatter = ResultFormatter(style: json ? .jsonl : .text, labels: models[0].labels, scales: scales,
+                                        models: models.count > 1 ? models.map(\.weights.path) : [])
+        let pipeline = ImagePipeline(models: models, loader: imageOptions.makeLoader(),
                                      preprocessing: imageOptions.preprocessing.preprocessing,
                                      paths: images, threads: 1, keepInputs: dumpInput != nil)
         var failures = 0
@@ -95,7 +102,8 @@ struct ClassifyCommand: ParsableCommand {
                 failures += 1
                 Console.error(failure.message)
             }
-            if let line = formatter.line(path: path, result: result.map(\.prediction), dicom: ImagePipeline.dicomRendering(result)) {
+            if let line = formatter.line(path: path, result: result.map(\.prediction), dicom: ImagePipeline.dicomRendering(result),
+                                         modelPredictions: (try? result.get())?.modelPredictions ?? []) {
                 Console.out(line)
             }
             return true

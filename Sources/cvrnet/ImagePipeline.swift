@@ -4,7 +4,10 @@ import ImageInput
 
 /// A classified image.
 struct ClassifiedImage: @unchecked Sendable {
+    /// The prediction: the model's, or with several models the ensemble's (their mean).
     let prediction: Prediction
+    /// Each model's own prediction, in model order (only with several models; empty otherwise).
+    var modelPredictions: [Prediction] = []
     /// What loading noticed (16-bit clipping, ignored EXIF orientation, ...).
     let notes: [ImageNote]
     /// The exact tensor given to the network, when the pipeline was asked to keep it.
@@ -29,7 +32,7 @@ struct ImageFailure: Error, Sendable {
 /// At most `2 * threads + 1` images are decoded, in flight or waiting to be handed back at
 /// any time, so memory stays bounded however many files there are.
 final class ImagePipeline: @unchecked Sendable {
-    private let model: CVRNetModel
+    private let models: [CVRNetModel]
     private let loader: KerasImageLoader
     private let preprocessing: InputPreprocessing
     private let paths: [String]
@@ -45,9 +48,19 @@ final class ImagePipeline: @unchecked Sendable {
     private var finished: [Int: Result<ClassifiedImage, ImageFailure>] = [:]
     private let slots: DispatchSemaphore
 
-    init(model: CVRNetModel, loader: KerasImageLoader, preprocessing: InputPreprocessing,
+    convenience init(model: CVRNetModel, loader: KerasImageLoader, preprocessing: InputPreprocessing,
+                     paths: [String], threads: Int, keepInputs: Bool = false, explain: Bool = false) {
+        self.init(models: [model], loader: loader, preprocessing: preprocessing, paths: paths,
+                  threads: threads, keepInputs: keepInputs, explain: explain)
+    }
+
+    /// With several `models` (an ensemble, which must share its labels) each image is decoded
+    /// once and classified by every model in turn; its prediction is `Ensemble.mean` of theirs.
+    /// `explain` takes one model.
+    init(models: [CVRNetModel], loader: KerasImageLoader, preprocessing: InputPreprocessing,
          paths: [String], threads: Int, keepInputs: Bool = false, explain: Bool = false) {
-        self.model = model
+        precondition(!models.isEmpty && (!explain || models.count == 1))
+        self.models = models
         self.loader = loader
         self.preprocessing = preprocessing
         self.paths = paths
@@ -156,7 +169,7 @@ final class ImagePipeline: @unchecked Sendable {
             // the same forward pass plus the explanation's extra work.
             for (k, slot) in inputOwners.enumerated() {
                 do {
-                    let e = try model.explain(pixels: inputs[k])
+                    let e = try models[0].explain(pixels: inputs[k])
                     results[slot] = .success(ClassifiedImage(prediction: e.prediction, notes: notes[k],
                                                              input: keepInputs ? inputs[k] : nil, explanation: e))
                 } catch {
@@ -165,9 +178,19 @@ final class ImagePipeline: @unchecked Sendable {
             }
         } else if !inputs.isEmpty {
             do {
-                let predictions = inputs.count == 1 ? [try model.predict(pixels: inputs[0])] : try model.predict(batch: inputs)
+                // perModel[m][k]: model m on input k, each model run exactly as it runs alone.
+                var perModel: [[Prediction]] = []
+                for model in models {
+                    perModel.append(inputs.count == 1 ? [try model.predict(pixels: inputs[0])] : try model.predict(batch: inputs))
+                }
                 for (k, slot) in inputOwners.enumerated() {
-                    results[slot] = .success(ClassifiedImage(prediction: predictions[k], notes: notes[k], input: keepInputs ? inputs[k] : nil))
+                    if perModel.count == 1 {
+                        results[slot] = .success(ClassifiedImage(prediction: perModel[0][k], notes: notes[k], input: keepInputs ? inputs[k] : nil))
+                    } else {
+                        let each = perModel.map { $0[k] }
+                        results[slot] = .success(ClassifiedImage(prediction: Ensemble.mean(each), modelPredictions: each,
+                                                                 notes: notes[k], input: keepInputs ? inputs[k] : nil))
+                    }
                 }
             } catch {
                 for slot in inputOwners {

@@ -40,6 +40,7 @@ struct InspectCommand: ParsableCommand {
     var file: String?
 
     func validate() throws {
+        if weightsOptions.weightsPaths.count > 1 { throw ValidationError("inspect reads one weights file; give --weights once") }
         if file != nil && weightsOptions.weights != nil {
             throw ValidationError("give the weights file either as an argument or with --weights, not both")
         }

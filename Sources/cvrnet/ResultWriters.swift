@@ -16,6 +16,12 @@ struct ResultFormatter {
     let style: Style
     let labels: [String]
     let scales: Bool
+    /// The weights paths of an ensemble's models, in `--weights` order; empty for one model
+    /// (whose output has no per-model parts: exactly what it was before ensembles existed).
+    var models: [String] = []
+
+    /// Whether lines carry each model's probabilities too.
+    private var isEnsemble: Bool { models.count > 1 }
 
     // MARK: Columns
 
@@ -26,6 +32,11 @@ struct ResultFormatter {
             for head in HeadScale.allCases {
                 fields += labels.map { head.identifier + "_p_" + $0 }
             }
+        }
+        // An ensemble adds each model's averaged output, m1_ for the first --weights, ...
+        // (each model's heads only in JSON: 5 x classes columns per model would swamp the CSV).
+        if isEnsemble {
+            for k in models.indices { fields += labels.map { "m\(k + 1)_p_" + $0 } }
         }
         return fields + ["error"]
     }
@@ -40,16 +51,20 @@ struct ResultFormatter {
     /// The line for one image. For `.text`, failures give nil (they go to stderr only).
     /// `dicom`: what the DICOM display pipeline did, written as a "dicom" member in JSON
     /// Lines so a result can be audited (window, inversion, frame).
-    func line(path: String, result: Result<Prediction, ImageFailure>, dicom: DICOMRendering? = nil) -> String? {
+    /// `modelPredictions`: with an ensemble, each model's prediction (`models` order); the
+    /// text format shows only the ensemble's.
+    func line(path: String, result: Result<Prediction, ImageFailure>, dicom: DICOMRendering? = nil,
+              modelPredictions: [Prediction] = []) -> String? {
+        precondition(!isEnsemble || (try? result.get()) == nil || modelPredictions.count == models.count)
         switch (style, result) {
         case (.text, .success(let p)): return textLine(path: path, p)
         case (.text, .failure): return nil
-        case (.csv, .success(let p)): return csvLine(path: path, p)
+        case (.csv, .success(let p)): return csvLine(path: path, p, modelPredictions)
         case (.csv, .failure(let f)):
             var fields = [path] + Array(repeating: "", count: csvHeaderFields.count - 2)
             fields.append(f.message)
             return CSV.line(fields)
-        case (.jsonl, .success(let p)): return jsonLine(path: path, p, dicom: dicom)
+        case (.jsonl, .success(let p)): return jsonLine(path: path, p, dicom: dicom, modelPredictions)
         case (.jsonl, .failure(let f)):
             return JSON.object([("file", JSON.string(path)), ("error", JSON.string(f.message))]) + "\n"
         }
@@ -66,16 +81,19 @@ struct ResultFormatter {
         return fields.joined(separator: "\t") + "\n"
     }
 
-    private func csvLine(path: String, _ p: Prediction) -> String {
+    private func csvLine(path: String, _ p: Prediction, _ each: [Prediction]) -> String {
         var fields = [path, p.topLabel] + p.probabilities.map(Number.shortest)
         if scales {
             for head in p.heads { fields += head.probabilities.map(Number.shortest) }
+        }
+        if isEnsemble {
+            for m in each { fields += m.probabilities.map(Number.shortest) }
         }
         fields.append("")
         return CSV.line(fields)
     }
 
-    private func jsonLine(path: String, _ p: Prediction, dicom: DICOMRendering?) -> String {
+    private func jsonLine(path: String, _ p: Prediction, dicom: DICOMRendering?, _ each: [Prediction]) -> String {
         func classes(_ values: [Float]) -> String {
             JSON.object(zip(labels, values).map { ($0, JSON.number($1)) })
         }
@@ -85,6 +103,16 @@ struct ResultFormatter {
         ]
         if scales {
             members.append(("heads", JSON.object(p.heads.map { ($0.scale.identifier, classes($0.probabilities)) })))
+        }
+        if isEnsemble {
+            // "models": [{"weights": path, "probabilities": {...}, ["heads": {...}]}, ...]
+            members.append(("models", JSON.array(zip(models, each).map { path, m in
+                var model: [(String, String)] = [("weights", JSON.string(path)), ("probabilities", classes(m.probabilities))]
+                if scales {
+                    model.append(("heads", JSON.object(m.heads.map { ($0.scale.identifier, classes($0.probabilities)) })))
+                }
+                return JSON.object(model)
+            })))
         }
         if let dicom {
             members.append(("dicom", JSON.object([

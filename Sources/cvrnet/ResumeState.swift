@@ -17,7 +17,8 @@ struct ResumeState {
         var status: ExitStatus = .usage
     }
 
-    /// Reads `path`, checks that it was written with the same format, labels and `--scales`,
+    /// Reads `path`, checks that it was written with the same format, labels, `--scales` and
+    /// models (JSON Lines: the same `--weights` paths; CSV: as many, by its columns),
     /// and truncates it after its last complete row. A missing file is an empty state.
     static func load(path: String, formatter: ResultFormatter) throws(Incompatible) -> ResumeState {
         guard FileManager.default.fileExists(atPath: path) else { return ResumeState() }
@@ -34,7 +35,7 @@ struct ResumeState {
             if let header = records.first {
                 let expected = formatter.csvHeaderFields
                 guard header.fields == expected else {
-                    throw Incompatible(message: "'\(path)' has the columns \(header.fields.joined(separator: ",")) but this run writes \(expected.joined(separator: ",")); resume with the same --labels/--scales/--format, or use --overwrite")
+                    throw Incompatible(message: "'\(path)' has the columns \(header.fields.joined(separator: ",")) but this run writes \(expected.joined(separator: ",")); resume with the same --labels/--scales/--format and as many --weights, or use --overwrite")
                 }
                 state.hasHeader = true
                 for (number, record) in records.dropFirst().enumerated() {
@@ -65,6 +66,11 @@ struct ResumeState {
                     let classes = (object["probabilities"] as? [String: Any]).map { Set($0.keys) }
                     guard classes == labels, (object["heads"] != nil) == formatter.scales else {
                         throw Incompatible(message: "'\(path)' line \(number) was written with other labels or --scales than this run; resume with the same options, or use --overwrite")
+                    }
+                    // An ensemble's lines name its models; one model's have no "models".
+                    let models = (object["models"] as? [[String: Any]])?.map { $0["weights"] as? String ?? "" } ?? []
+                    guard models == (formatter.models.count > 1 ? formatter.models : []) else {
+                        throw Incompatible(message: "'\(path)' line \(number) was written by other --weights than this run (\(models.isEmpty ? "one model" : models.joined(separator: ", "))); resume with the same --weights, or use --overwrite")
                     }
                 }
                 state.donePaths.insert(file)

@@ -24,6 +24,14 @@ struct ScoreCommand: ParsableCommand {
         JSON Lines (--format jsonl): one object per file, {"file", "label", "probability", \
         "probabilities": {label: p}, ["heads": {head: {label: p}}]} or {"file", "error"}.
 
+        --weights given more than once scores with an ensemble: label, p_<label> and the head \
+        columns are then the mean of the models' probabilities (class by class, head by head); \
+        CSV adds m<k>_p_<label> for model k (1, 2, ... in --weights order) before error, and \
+        JSON Lines adds "models": [{"weights": PATH, "probabilities": {...}, ["heads": \
+        {...}]}, ...]. The models must have the same labels (else one line and exit status 2). \
+        --resume needs as many --weights (CSV columns) or the same paths (JSON Lines); \
+        --heatmaps takes one model.
+
         Each row is written with one write as soon as it is ready, so an interrupted run \
         (Ctrl-C, kill, node failure) loses at most the images in flight. --resume then reads \
         the output file, cuts off an incomplete last row, skips the files it already has and \
@@ -108,8 +116,14 @@ struct ScoreCommand: ParsableCommand {
         var images = found.images
         if let shard { images = images.filter { shard.contains(relativePath: $0.relativePath) } }
 
-        let model = try weightsOptions.loadModel()
-        let formatter = ResultFormatter(style: format == .csv ? .csv : .jsonl, labels: model.labels, scales: scales)
+        if heatmaps != nil && weightsOptions.weightsPaths.count > 1 {
+            Console.error("--heatmaps explains one model: give --weights once")
+            throw ExitStatus.usage.code
+        }
+        let models = try weightsOptions.loadModels()
+        let model = models[0]
+        let formatter = ResultFormatter(style: format == .csv ? .csv : .jsonl, labels: model.labels, scales: scales,
+                                        models: models.count > 1 ? models.map(\.weights.path) : [])
 
         var state = ResumeState()
         if resume, let output {
@@ -139,7 +153,7 @@ struct ScoreCommand: ParsableCommand {
         }
 
         let progress = ProgressReporter(total: todo.count)
-        let pipeline = ImagePipeline(model: model, loader: imageOptions.makeLoader(),
+        let pipeline = ImagePipeline(models: models, loader: imageOptions.makeLoader(),
                                      preprocessing: imageOptions.preprocessing.preprocessing,
                                      paths: todo.map(\.fullPath), threads: threads, explain: heatmaps != nil)
         var writeError: ImageFailure?
@@ -166,7 +180,8 @@ struct ScoreCommand: ParsableCommand {
             case .failure(let failure):
                 progress.log(failure.message)
             }
-            let line = formatter.line(path: image.relativePath, result: result.map(\.prediction), dicom: ImagePipeline.dicomRendering(result))!
+            let line = formatter.line(path: image.relativePath, result: result.map(\.prediction), dicom: ImagePipeline.dicomRendering(result),
+                                      modelPredictions: (try? result.get())?.modelPredictions ?? [])!
             do {
                 try sink.write(line)
             } catch {

@@ -7,14 +7,19 @@ struct WeightsOptions: ParsableArguments {
     static let defaultRelativePath = "weights/reference-2class-keras231-weights.hdf5"
     static let environmentVariable = "CVRNET_WEIGHTS"
 
-    @Option(name: .long, help: ArgumentHelp(
+    @Option(name: .customLong("weights"), help: ArgumentHelp(
         "Keras 2 HDF5 weights file of a CVR-Net (save_weights .h5/.hdf5 or a full model.save .h5).",
         discussion: """
         Default: $\(environmentVariable) if set, else \(defaultRelativePath) looked up in the \
-        current directory, then next to the executable and in each directory above it.
+        current directory, then next to the executable and in each directory above it. \
+        classify and score take --weights several times: an ensemble (the mean of the models' \
+        probabilities); the models must have the same labels.
         """,
         valueName: "path"))
-    var weights: String?
+    var weightsPaths: [String] = []
+
+    /// The one `--weights` given (the first, where a command takes several).
+    var weights: String? { weightsPaths.first }
 
     @Option(name: .long, help: ArgumentHelp(
         "Class names in output order, comma-separated (e.g. NCP,NOR).",
@@ -129,6 +134,35 @@ struct WeightsOptions: ParsableArguments {
     /// Loads the model, printing one line and throwing `.weightsUnusable` when that fails, and
     /// one warning line when the file holds the project's untrained reference weights.
     func loadModel(positional: String? = nil) throws -> CVRNetModel {
+        try loadModel(positional: positional, warn: true)
+    }
+
+    /// The models of every `--weights` (an ensemble when more than one), each loaded as
+    /// `loadModel` loads one. They must have the same labels in the same order (their outputs
+    /// are averaged class by class): otherwise one line naming both files and
+    /// `.weightsUnusable`, before any warning is printed.
+    func loadModels() throws -> [CVRNetModel] {
+        guard weightsPaths.count > 1 else { return [try loadModel()] }
+        var models: [CVRNetModel] = []
+        for path in weightsPaths {
+            var one = self
+            one.weightsPaths = [path]
+            let model = try one.loadModel(positional: nil, warn: false)
+            if let first = models.first, model.labels != first.labels {
+                Console.error("the models of an ensemble must have the same classes: '\(model.weights.path)' has \(model.labels.count) (\(model.labels.joined(separator: ", "))) but '\(first.weights.path)' has \(first.labels.count) (\(first.labels.joined(separator: ", ")))")
+                throw ExitStatus.weightsUnusable.code
+            }
+            models.append(model)
+        }
+        for model in models { Self.warnIfReference(model) }
+        return models
+    }
+
+    private func loadModel(positional: String?, warn: Bool) throws -> CVRNetModel {
+        if weightsPaths.count > 1 {
+            Console.error("this command takes one --weights (several, an ensemble, only in classify, score and evaluate)")
+            throw ExitStatus.usage.code
+        }
         guard let (path, source) = resolvedWeightsPath(positional: positional) else {
             Console.error("no weights file: give --weights PATH or set $\(Self.environmentVariable) (the default \(Self.defaultRelativePath) is not in the current directory nor above the executable; tools/prepare.sh makes it)")
             throw ExitStatus.weightsUnusable.code
@@ -155,7 +189,7 @@ struct WeightsOptions: ParsableArguments {
             }
             throw ExitStatus.weightsUnusable.code
         }
-        Self.warnIfReference(model)
+        if warn { Self.warnIfReference(model) }
         return model
     }
 

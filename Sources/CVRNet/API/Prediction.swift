@@ -4,6 +4,12 @@ public struct HeadPrediction: Sendable, Equatable {
     public let scale: HeadScale
     /// Softmax probabilities, in label order.
     public let probabilities: [Float]
+
+    /// A head's answer as given (e.g. the mean of several models' heads, for an ensemble).
+    public init(scale: HeadScale, probabilities: [Float]) {
+        self.scale = scale
+        self.probabilities = probabilities
+    }
 }
 
 /// The model's answer for one image.
@@ -14,6 +20,13 @@ public struct Prediction: Sendable, Equatable {
     public let probabilities: [Float]
     /// Each head's probabilities, in head order (`HeadScale.allCases`).
     public let heads: [HeadPrediction]
+
+    /// A prediction as given (e.g. the mean of several models' predictions, for an ensemble).
+    public init(labels: [String], probabilities: [Float], heads: [HeadPrediction]) {
+        self.labels = labels
+        self.probabilities = probabilities
+        self.heads = heads
+    }
 
     /// Index of the most probable class (the first on ties, as `numpy.argmax`).
     public var topIndex: Int {

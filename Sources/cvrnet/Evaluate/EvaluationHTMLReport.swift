@@ -160,8 +160,6 @@ enum EvaluationHTMLReport {
     }
 
     static func ensembleProbabilities(_ results: EvaluationResults) -> [[Double]] {
-        let tables = results.modelProbabilities
-        let n = Double(tables.count)
-        return tables[0].indices.map { i in tables[0][i].indices.map { k in tables.reduce(0) { $0 + $1[i][k] } / n } }
+        Ensemble.mean(results.modelProbabilities)
     }
 }

@@ -93,12 +93,8 @@ struct EvaluationResults: Encodable {
         modelProbabilities = perModel.map(\.averaged)
         models = zip(scores, perModel).map { s, p in evaluate(s.weightsPath, averaged: p.averaged, heads: p.heads) }
         if scores.count > 1 {
-            func mean(_ tables: [[[Double]]]) -> [[Double]] {
-                let n = Double(tables.count)
-                return tables[0].indices.map { i in tables[0][i].indices.map { k in tables.reduce(0) { $0 + $1[i][k] } / n } }
-            }
-            let heads = HeadScale.allCases.indices.map { h in mean(perModel.map { $0.heads[h] }) }
-            ensemble = evaluate("ensemble of \(scores.count) models", averaged: mean(perModel.map(\.averaged)), heads: heads)
+            let heads = HeadScale.allCases.indices.map { h in Ensemble.mean(perModel.map { $0.heads[h] }) }
+            ensemble = evaluate("ensemble of \(scores.count) models", averaged: Ensemble.mean(perModel.map(\.averaged)), heads: heads)
             var folds: [String: Spread] = [:]
             let rows = models.map { Self.headline($0.averaged) }
             for (k, entry) in rows[0].enumerated() { folds[entry.0] = Spread(rows.map { $0[k].1 }) }
