@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Renders an HTML report (cvrnet evaluate --report) in headless Chromium, to a PNG screenshot
+# Renders an HTML report (cvrnet evaluate --report REPORT.html) in headless Chromium, to a PNG screenshot
 # and to PDF (the print layout), so a person can look at it and a test can check it renders.
 #   tools/render_report.sh REPORT.html OUT.png OUT.pdf [WIDTHxHEIGHT]
 set -euo pipefail

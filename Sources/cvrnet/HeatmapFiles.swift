@@ -5,15 +5,15 @@ import ImageInput
 /// `BASE.png` / `BASE.npy` (combined map) and `BASE.<head>.png` / `BASE.<head>.npy` per head.
 enum HeatmapFiles {
     static func write(_ explanation: GradCAMExplanation, over original: RGBImage, base: String, untrainedWeights: Bool) throws {
-        let suffix = untrainedWeights ? " - UNTRAINED WEIGHTS" : ""
         let size = GradCAMExplanation.combinedSize
-        try PNGEncoder.write(HeatmapOverlay.render(image: original, map: explanation.combined, mapHeight: size, mapWidth: size,
-                                                   title: "\(explanation.label) COMBINED\(suffix)"), to: base + ".png")
+        try PNGEncoder.write(HeatmapOverlay.combined(explanation, over: original,
+                                                     title: HeatmapOverlay.title(explanation.label, "COMBINED", untrainedWeights: untrainedWeights)),
+                             to: base + ".png")
         try NpyWriter.write(explanation.combined, shape: [size, size], to: base + ".npy")
         for head in explanation.heads {
             let name = base + "." + head.scale.identifier
             try PNGEncoder.write(HeatmapOverlay.render(image: original, map: head.normalizedMap, mapHeight: head.height,
-                                                       mapWidth: head.width, title: "\(explanation.label) \(head.scale)\(suffix)"),
+                                                       mapWidth: head.width, title: HeatmapOverlay.title(explanation.label, "\(head.scale)", untrainedWeights: untrainedWeights)),
                                  to: name + ".png")
             try NpyWriter.write(head.map, shape: [head.height, head.width], to: name + ".npy")
         }

@@ -17,6 +17,19 @@ import ImageInput
 enum HeatmapOverlay {
     static let alpha: Float = 0.45
 
+    /// The combined map of `explanation` (224x224) over `image`: the picture `explain` writes as
+    /// NAME.gradcam.png and the `evaluate` report shows beside a misclassified image.
+    static func combined(_ explanation: GradCAMExplanation, over image: RGBImage, title: String) -> RGBImage {
+        let size = GradCAMExplanation.combinedSize
+        return render(image: image, map: explanation.combined, mapHeight: size, mapWidth: size, title: title)
+    }
+
+    /// The legend's title: the class explained, which map, and for untrained weights a warning
+    /// on the picture itself (a picture travels without the page or terminal that explained it).
+    static func title(_ label: String, _ map: String, untrainedWeights: Bool) -> String {
+        "\(label) \(map)" + (untrainedWeights ? " - UNTRAINED WEIGHTS" : "")
+    }
+
     static func render(image: RGBImage, map: [Float], mapHeight: Int, mapWidth: Int, title: String) -> RGBImage {
         let w = image.width, h = image.height
         let values = BilinearResize.resize(map, height: mapHeight, width: mapWidth, outHeight: h, outWidth: w)

@@ -29,10 +29,12 @@ struct EvaluateCommand: ParsableCommand {
         mean ± standard deviation (population, ddof=0), and those of the ensemble that \
         averages the models' probabilities (the headline numbers then are the ensemble's).
 
-        Outputs: the text report on stdout; --json FILE with every number and curve; \
-        --report DIR2 writes DIR2/report.html (self-contained: tables, inline SVG charts, \
-        misclassified images as thumbnails), DIR2/metrics.json and DIR2/predictions.csv. \
-        Files are written under a temporary name and renamed when complete.
+        Outputs: the text report on stdout; --json FILE with every number and curve (and every \
+        image's probabilities); --report FILE.html, one self-contained page (tables, inline SVG \
+        charts, the misclassified images as thumbnails and, with one model, beside each its \
+        Grad-CAM overlay for the predicted class); --predictions FILE.csv, one row per image. \
+        Each file is written under a temporary name and renamed when complete; an existing one \
+        is replaced only with --overwrite.
 
         \(ExitStatus.helpSection())
         """)
@@ -54,10 +56,13 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write every number and curve as JSON to this file.", valueName: "file"))
     var json: String?
 
-    @Option(name: .long, help: ArgumentHelp("Write report.html, metrics.json and predictions.csv into this directory.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Write the report as one self-contained HTML file.", valueName: "file.html"))
     var report: String?
 
-    @Flag(name: .long, help: "Replace an existing --json file or --report directory.")
+    @Option(name: .long, help: ArgumentHelp("Write one CSV row per image: path, true and predicted class, probabilities.", valueName: "file.csv"))
+    var predictions: String?
+
+    @Flag(name: .long, help: "Replace an existing --json, --report or --predictions file.")
     var overwrite = false
 
     @Option(name: .long, help: ArgumentHelp("Bootstrap resamples for the AUC intervals (0: none).", valueName: "n"))
@@ -72,7 +77,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        for target in [json, report].compactMap({ $0 }) where !overwrite && FileManager.default.fileExists(atPath: target) {
+        for target in [json, report, predictions].compactMap({ $0 }) where !overwrite && FileManager.default.fileExists(atPath: target) {
             Console.error("'\(target)' already exists; use --overwrite to replace it")
             throw ExitStatus.usage.code
         }
@@ -90,6 +95,8 @@ struct EvaluateCommand: ParsableCommand {
         }
 
         var scores: [ModelScores] = []
+        // With one model and a report, the model is kept to explain the misclassified images.
+        var explainer: (model: CVRNetModel, classOrder: [Int])?
         let paths: [String?] = weights.isEmpty ? [nil] : weights
         for (m, path) in paths.enumerated() {
             var arguments: [String] = []
@@ -104,6 +111,7 @@ struct EvaluateCommand: ParsableCommand {
             }
             let order = folder.classes.map { model.labels.firstIndex(of: $0)! }
             if paths.count > 1 { Console.error("model \(m + 1) of \(paths.count): \(model.weights.path)") }
+            if paths.count == 1 && report != nil { explainer = (model, order) }
             scores.append(EvaluationScoring.score(model: model, images: folder.images, classOrder: order,
                                                   imageOptions: imageOptions, threads: threads, reportFailures: m == 0))
         }
@@ -114,20 +122,22 @@ struct EvaluateCommand: ParsableCommand {
             throw ExitStatus.imagesFailed.code
         }
         do {
-            if json != nil || report != nil {
-                let metrics = try EvaluationOutputs.json(results)
-                if let json { try EvaluationOutputs.writeFile(metrics, to: json) }
-                if let report {
-                    let stamp = ISO8601DateFormatter().string(from: Date())
-                    let html = EvaluationHTMLReport.render(results, directory: directory, generated: stamp)
-                    try EvaluationOutputs.writeReport([
-                        ("report.html", Data(html.utf8)), ("metrics.json", metrics),
-                        ("predictions.csv", Data(EvaluationOutputs.predictionsCSV(results).utf8)),
-                    ], to: report)
+            if let json { try EvaluationOutputs.writeFile(try EvaluationOutputs.json(results), to: json) }
+            if let predictions { try EvaluationOutputs.writeFile(Data(EvaluationOutputs.predictionsCSV(results).utf8), to: predictions) }
+            if let report {
+                let overlays = explainer.map {
+                    MisclassifiedOverlays.render(model: $0.model, results: results, directory: directory,
+                                                 classOrder: $0.classOrder, imageOptions: imageOptions)
                 }
+                let stamp = ISO8601DateFormatter().string(from: Date())
+                let html = EvaluationHTMLReport.render(results, directory: directory, generated: stamp, overlays: overlays)
+                try EvaluationOutputs.writeFile(Data(html.utf8), to: report)
             }
         } catch let failure as EvaluationOutputs.Failure {
             Console.error(failure.message)
+            throw ExitStatus.ioError.code
+        } catch {
+            Console.error("cannot encode the metrics as JSON: \(error)")
             throw ExitStatus.ioError.code
         }
         Console.out(EvaluationTextReport.render(results))

@@ -1,8 +1,9 @@
 import Evaluation
 import Foundation
 
-/// report.html: one self-contained page (inline CSS and SVG, thumbnails as data: URIs; no
-/// scripts, no network, no external fonts) with the tables and charts of the text report.
+/// The `--report` page: one self-contained HTML file (inline CSS and SVG, thumbnails and
+/// Grad-CAM overlays as data: URIs; no scripts, no network, no external fonts) with the tables
+/// and charts of the text report.
 enum EvaluationHTMLReport {
     /// Misclassified images shown with a thumbnail (the file itself, if at most this big).
     static let thumbnailLimit = 100
@@ -17,7 +18,7 @@ enum EvaluationHTMLReport {
     .charts{display:flex;flex-wrap:wrap;gap:16px}
     .chart .title{font-size:14px;font-weight:bold}.chart .tick{font-size:11px}.chart .axis{font-size:12px}
     .chart .legend{font-size:11px}.chart .count{font-size:16px;font-weight:bold}
-    .wrong td{vertical-align:middle}.wrong td:nth-child(2){text-align:left}.wrong img{width:96px;height:96px;object-fit:contain;background:#000}
+    .wrong td{vertical-align:middle}.wrong td:nth-child(2){text-align:left}.wrong img{vertical-align:middle}.wrong img.thumb{width:96px;height:96px;object-fit:contain;background:#000}.wrong img.gradcam{width:160px;margin-left:6px}
     .meta{color:#555;font-size:13px}
     @media print{.charts{break-inside:avoid}h2{break-after:avoid}}
     """
@@ -87,10 +88,18 @@ enum EvaluationHTMLReport {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               let size = attributes[.size] as? Int, size <= thumbnailMaxBytes,
               let data = FileManager.default.contents(atPath: path) else { return "" }
-        return "<img alt=\"\" src=\"data:\(mime);base64,\(data.base64EncodedString())\">"
+        return "<img class=\"thumb\" alt=\"\" src=\"data:\(mime);base64,\(data.base64EncodedString())\">"
     }
 
-    static func render(_ results: EvaluationResults, directory: String, generated: String) -> String {
+    /// Indices (into `results.paths`) of the images the headline output got wrong, in order.
+    static func misclassified(_ results: EvaluationResults) -> [Int] {
+        let e = results.primary.averaged
+        return e.predicted.indices.filter { e.predicted[$0] != results.truth[$0] }
+    }
+
+    /// - Parameter overlays: Grad-CAM overlays (PNG) of misclassified images by index, from
+    ///   `MisclassifiedOverlays`; nil when none were made (several models).
+    static func render(_ results: EvaluationResults, directory: String, generated: String, overlays: [Int: Data]? = nil) -> String {
         let primary = results.primary
         let e = primary.averaged
         var html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>cvrnet evaluation</title><style>\(style)</style></head><body>"
@@ -135,23 +144,32 @@ enum EvaluationHTMLReport {
             html += table(["model"] + EvaluationTextReport.headColumns, rows)
         }
 
-        let wrong = e.predicted.indices.filter { e.predicted[$0] != results.truth[$0] }
+        let wrong = misclassified(results)
         html += "<h2>Misclassified images (\(wrong.count))</h2>"
         if wrong.isEmpty {
             html += "<p>None.</p>"
         } else {
+            if overlays != nil {
+                html += "<p class=\"meta\">Beside each image: Grad-CAM of the class the model predicted (the combined map of the five heads, as <code>cvrnet explain</code> draws it; viridis, dark violet 0 to yellow 1), showing where the model looked for it."
+                    + (results.referenceWeights ? " With untrained weights the map shows nothing about the image." : "") + "</p>"
+            } else if results.ensemble != nil {
+                html += "<p class=\"meta\">No Grad-CAM overlays: the ensemble's prediction is the mean of several models' outputs and has no Grad-CAM of its own (run <code>cvrnet explain</code> with one model's weights).</p>"
+            }
             html += "<table class=\"wrong\"><tr><th>image</th><th>file</th><th>true</th><th>predicted</th><th>confidence</th>"
                 + results.classes.map { "<th>p(\(esc($0)))</th>" }.joined() + "</tr>"
             let probabilities = results.ensemble != nil ? ensembleProbabilities(results) : results.modelProbabilities[0]
             for (n, i) in wrong.enumerated() {
                 let p = probabilities[i]
-                let thumb = n < thumbnailLimit ? thumbnail(directory + "/" + results.paths[i]) : ""
-                html += "<tr><td>\(thumb)</td><td>\(esc(results.paths[i]))</td><td>\(esc(results.classes[results.truth[i]]))</td>"
+                var thumb = n < thumbnailLimit ? thumbnail(directory + "/" + results.paths[i]) : ""
+                if let png = overlays?[i] {
+                    thumb += "<img class=\"gradcam\" alt=\"Grad-CAM of \(esc(results.classes[e.predicted[i]]))\" src=\"data:image/png;base64,\(png.base64EncodedString())\">"
+                }
+                html += "<tr class=\"miss\"><td>\(thumb)</td><td>\(esc(results.paths[i]))</td><td>\(esc(results.classes[results.truth[i]]))</td>"
                     + "<td>\(esc(results.classes[e.predicted[i]]))</td><td>\(f(p[e.predicted[i]]))</td>"
                     + p.map { "<td>\(f($0))</td>" }.joined() + "</tr>"
             }
             html += "</table>"
-            if wrong.count > thumbnailLimit { html += "<p class=\"meta\">Thumbnails shown for the first \(thumbnailLimit).</p>" }
+            if wrong.count > thumbnailLimit { html += "<p class=\"meta\">Thumbnails (and Grad-CAM overlays) shown for the first \(thumbnailLimit).</p>" }
         }
         if !results.failed.isEmpty {
             html += "<h2>Images that failed (\(results.failed.count))</h2><ul>" + results.failed.map { "<li>\(esc($0))</li>" }.joined() + "</ul>"

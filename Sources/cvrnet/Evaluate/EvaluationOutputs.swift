@@ -14,7 +14,7 @@ enum EvaluationOutputs {
         return try encoder.encode(results)
     }
 
-    /// predictions.csv: path, true class, predicted class, confidence, the probabilities of the
+    /// --predictions FILE.csv: path, true class, predicted class, confidence, the probabilities of the
     /// evaluated output (the ensemble's with several models), then each model's.
     static func predictionsCSV(_ results: EvaluationResults) -> String {
         func field(_ s: String) -> String {
@@ -39,39 +39,20 @@ enum EvaluationOutputs {
         return text
     }
 
-    /// Writes `data` to `path` through `path.partial-<pid>` and a rename.
+    /// Writes `data` to `path` through `path.partial-<pid>` and a rename (rename(2) replaces an
+    /// existing file atomically: readers see the old file or the new one, never a mix).
     static func writeFile(_ data: Data, to path: String) throws(Failure) {
         let temporary = path + ".partial-\(getpid())"
         do {
             try data.write(to: URL(fileURLWithPath: temporary))
-            if FileManager.default.fileExists(atPath: path) { _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: temporary)) }
-            else { try FileManager.default.moveItem(atPath: temporary, toPath: path) }
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
             throw Failure(message: "cannot write '\(path)': \(WeightsOptions.describe(error))")
         }
-    }
-
-    /// Writes report.html, metrics.json and predictions.csv into a fresh directory beside
-    /// `directory`, then renames it to `directory` (replacing an old one only with overwrite).
-    static func writeReport(_ files: [(String, Data)], to directory: String) throws(Failure) {
-        let fm = FileManager.default
-        let temporary = directory + ".partial-\(getpid())"
-        do {
-            try? fm.removeItem(atPath: temporary)
-            try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true)
-            for (name, data) in files { try data.write(to: URL(fileURLWithPath: temporary + "/" + name)) }
-            if fm.fileExists(atPath: directory) {
-                let old = directory + ".old-\(getpid())"
-                try fm.moveItem(atPath: directory, toPath: old)
-                try fm.moveItem(atPath: temporary, toPath: directory)
-                try? fm.removeItem(atPath: old)
-            } else {
-                try fm.moveItem(atPath: temporary, toPath: directory)
-            }
-        } catch {
-            try? fm.removeItem(atPath: temporary)
-            throw Failure(message: "cannot write the report directory '\(directory)': \(WeightsOptions.describe(error))")
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw Failure(message: "cannot write '\(path)': \(reason)")
         }
     }
 }

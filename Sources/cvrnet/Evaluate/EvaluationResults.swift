@@ -45,7 +45,7 @@ struct EvaluationResults: Encodable {
     /// Mean and standard deviation over the models of the headline metrics.
     let folds: [String: Spread]?
     let referenceWeights: Bool
-    /// The probabilities of each model on each used image (averaged output), for predictions.csv.
+    /// The probabilities of each model on each used image (averaged output), for --predictions.
     let modelProbabilities: [[[Double]]]
     let bootstrapResamples: Int
     let bootstrapSeed: UInt64
