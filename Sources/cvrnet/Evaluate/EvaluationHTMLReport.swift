@@ -18,7 +18,7 @@ enum EvaluationHTMLReport {
     .charts{display:flex;flex-wrap:wrap;gap:16px}
     .chart .title{font-size:14px;font-weight:bold}.chart .tick{font-size:11px}.chart .axis{font-size:12px}
     .chart .legend{font-size:11px}.chart .count{font-size:16px;font-weight:bold}
-    .wrong td{vertical-align:middle}.wrong td:nth-child(2){text-align:left}.wrong img{vertical-align:middle}.wrong img.thumb{width:96px;height:96px;object-fit:contain;background:#000}.wrong img.gradcam{width:160px;margin-left:6px}
+    .wrong td{vertical-align:middle}.wrong td:nth-child(2){text-align:left}.wrong td:first-child{white-space:nowrap}.wrong th:nth-child(2){text-align:left}.wrong img{vertical-align:middle}.wrong img.thumb{width:96px;height:96px;object-fit:contain;background:#000}.wrong img.gradcam{width:160px;margin-left:6px}
     .meta{color:#555;font-size:13px}
     @media print{.charts{break-inside:avoid}h2{break-after:avoid}}
     """
