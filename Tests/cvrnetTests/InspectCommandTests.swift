@@ -101,7 +101,11 @@ struct InspectCommandTests {
         let dir = try Files.temporaryDirectory()
         defer { Files.cleanUp(dir) }
         let damaged = dir.appendingPathComponent("damaged.hdf5")
-        try FileManager.default.copyItem(atPath: weights, toPath: damaged.path)
+        // Copy the file itself: `weights` may be a symbolic link (into another checkout), and
+        // copyItem copies a link as a link, so h5py would damage the original through it.
+        try FileManager.default.copyItem(atPath: URL(fileURLWithPath: weights).resolvingSymlinksInPath().path, toPath: damaged.path)
+        let type = try FileManager.default.attributesOfItem(atPath: damaged.path)[.type] as? FileAttributeType
+        try #require(type == .typeRegular, "the copy to damage is a file of its own, not a link to \(weights)")
         // A NaN in ResNet50's stem, +Inf in Xception's stem, a head's bias dataset deleted.
         let script = """
         import sys, h5py, numpy as np
