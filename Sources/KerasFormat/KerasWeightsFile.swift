@@ -137,7 +137,14 @@ public final class KerasWeightsFile: Sendable {
         }
         let size = try FileProbe(path: path).size
         let archive = try KerasArchive(path: path, fileSize: size)
-        let model = try Keras3ArchiveModel(path: path, config: archive.configJSON, metadata: archive.metadataJSON)
+        let model: Keras3ArchiveModel
+        do {
+            model = try Keras3ArchiveModel(path: path, config: archive.configJSON, metadata: archive.metadataJSON)
+        } catch {
+            // HDF5File(image:) owns the weights member from here on; before it, this does.
+            archive.weightsImage.deallocate()
+            throw error
+        }
         let file: HDF5File
         do {
             file = try HDF5File(image: archive.weightsImage, path: path)
