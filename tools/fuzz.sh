@@ -41,6 +41,13 @@ start=$SECONDS
 bin=$("${build[@]}" --show-bin-path)
 echo "fuzz: build took $((SECONDS - start)) s"
 
+# A Swift runtime trap (a failed invariant of the harness, a precondition in cvrnet) starts
+# Swift's backtracer, which symbolicates for seconds under ASan: libFuzzer's timeout then fires
+# first and reports a "timeout" instead of the trap, and the backtracer can keep a re-run's
+# output pipe open after the hard limit killed the target. Let the trap reach libFuzzer's
+# deadly-signal handler at once instead.
+export SWIFT_BACKTRACE=enable=no
+
 # Per-target libFuzzer options. Inputs normally take milliseconds, so a few seconds is a hang.
 # The weights target leaves leak checking off: libhdf5 1.10 leaks a few hundred bytes on many
 # of its error paths (every leak the fuzzer found was allocated inside libhdf5), and each

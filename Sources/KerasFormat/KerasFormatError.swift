@@ -73,8 +73,15 @@ public enum KerasFormatError: Error, CustomStringConvertible, Equatable, Sendabl
         }
     }
 
-    /// One sentence naming the file and the problem.
+    /// One sentence naming the file and the problem, on one line: names read from the file
+    /// are shown escaped and shortened (`UntrustedText`), and so is anything else.
     public var description: String {
+        UntrustedText.escapingControlCharacters(sentence)
+    }
+
+    private var sentence: String {
+        // Names and HDF5 paths come from the file itself.
+        func q(_ name: String) -> String { UntrustedText.shown(name) }
         switch self {
         case .fileNotFound(let path):
             return "Weights file '\(path)' does not exist."
@@ -101,27 +108,27 @@ public enum KerasFormatError: Error, CustomStringConvertible, Equatable, Sendabl
         case .notKerasWeights(let path, let missing):
             return "'\(path)' is an HDF5 file but not a Keras weights file: \(missing)."
         case .layerGroupMissing(let path, let layer):
-            return "Keras weights file '\(path)' lists layer '\(layer)' in layer_names but has no group for it, so the file is incomplete or damaged."
+            return "Keras weights file '\(path)' lists layer '\(q(layer))' in layer_names but has no group for it, so the file is incomplete or damaged."
         case .layerNotFound(let path, let layer):
-            return "Keras weights file '\(path)' has no layer named '\(layer)'."
+            return "Keras weights file '\(path)' has no layer named '\(q(layer))'."
         case .weightMissing(let path, let layer, let weight):
-            return "Keras weights file '\(path)' lists weight '\(weight)' for layer '\(layer)' in weight_names but has no dataset for it, so the file is incomplete or damaged."
+            return "Keras weights file '\(path)' lists weight '\(q(weight))' for layer '\(q(layer))' in weight_names but has no dataset for it, so the file is incomplete or damaged."
         case .weightNotFound(let path, let layer, let weight, let available):
-            let list = available.isEmpty ? "it has no weights" : "it has " + available.map { "'\($0)'" }.joined(separator: ", ")
-            return "Keras weights file '\(path)' has no weight '\(weight)' in layer '\(layer)' (\(list))."
+            let list = available.isEmpty ? "it has no weights" : "it has " + available.map { "'\(q($0))'" }.joined(separator: ", ")
+            return "Keras weights file '\(path)' has no weight '\(q(weight))' in layer '\(q(layer))' (\(list))."
         case .objectNotFound(let path, let object):
-            return "HDF5 file '\(path)' has no object at '\(object)'."
+            return "HDF5 file '\(path)' has no object at '\(q(object))'."
         case .wrongObjectKind(let path, let object, let expected):
-            return "The object at '\(object)' in HDF5 file '\(path)' is not a \(expected)."
+            return "The object at '\(q(object))' in HDF5 file '\(path)' is not a \(expected)."
         case .unsupportedDatatype(let path, let dataset, let datatype):
-            return "Dataset '\(dataset)' in '\(path)' holds \(datatype) values, but only float16, float32 and float64 weights are supported."
+            return "Dataset '\(q(dataset))' in '\(path)' holds \(datatype) values, but only float16, float32 and float64 weights are supported."
         case .nonFiniteValue(let path, let layer, let weight, let value, let index):
-            return "Keras weights file '\(path)' has \(value) in \(layer)/\(weight) (element \(index)), so the weights are unusable (did training diverge?)."
+            return "Keras weights file '\(path)' has \(value) in \(q(layer))/\(q(weight)) (element \(index)), so the weights are unusable (did training diverge?)."
         case .bufferSizeMismatch(let path, let dataset, let expected, let actual):
-            return "Dataset '\(dataset)' in '\(path)' has \(expected) elements but the destination buffer has room for \(actual)."
+            return "Dataset '\(q(dataset))' in '\(path)' has \(expected) elements but the destination buffer has room for \(actual)."
         case .corruptFile(let path, let object, let detail):
             if let object {
-                return "HDF5 file '\(path)' is truncated or corrupt: reading '\(object)' failed (\(detail))."
+                return "HDF5 file '\(path)' is truncated or corrupt: reading '\(q(object))' failed (\(detail))."
             }
             return "HDF5 file '\(path)' is truncated or corrupt: libhdf5 cannot open it (\(detail))."
         }

@@ -73,6 +73,22 @@ import Testing
         #expect(into == error)
     }
 
+    @Test("a layer name with line breaks and 600 characters: one shortened, escaped line")
+    func layerNameWithLineBreaks() throws {
+        let path = Self.path("layer-name-line-breaks.h5")
+        let error = formatError { try KerasWeightsFile(path: path) }
+        guard case .layerGroupMissing(_, let layer)? = error, let message = error?.description else {
+            Issue.record("expected layerGroupMissing, got \(String(describing: error))")
+            return
+        }
+        #expect(layer.unicodeScalars.count == 600 && layer.contains("\n"))
+        #expect(!message.contains("\n") && !message.contains("\r") && !message.contains("\u{1B}"), "\(message)")
+        #expect(message.contains(path))
+        #expect(message.contains("'damaged\\nlayer\\r\\u{1B}[31mxxx"), "\(message)")
+        #expect(message.contains("…(\(layer.count) characters)"), "\(message)")
+        #expect(message.count < 300)
+    }
+
     static var regressionFiles: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasSuffix(".md") }.sorted()
     }
@@ -87,6 +103,7 @@ import Testing
                 for weight in try file.weightNames(ofLayer: layer) {
                     if let error = formatError({ try file.weight(ofLayer: layer, named: weight) }) {
                         #expect(error.description.contains(path))
+                        #expect(!error.description.contains { $0.isNewline })
                     } else {
                         read += 1
                     }
@@ -94,6 +111,9 @@ import Testing
             }
             return read
         }
-        if let error { #expect(error.description.contains(path)) }
+        if let error {
+            #expect(error.description.contains(path))
+            #expect(!error.description.contains { $0.isNewline }, "\(error.description)")
+        }
     }
 }

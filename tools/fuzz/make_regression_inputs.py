@@ -42,6 +42,18 @@ def main():
         d[:16, :16] = np.random.default_rng(7).normal(size=(16, 16)).astype(np.float32)
     # 64x64 in 16 chunks of which one is written: the rest would read as zeros.
     keras_file("chunks-missing.h5", some_chunks)
+    layer_name_with_line_breaks()
+
+
+def layer_name_with_line_breaks():
+    """layer_names lists a 600-character name with line breaks and an escape, with no group."""
+    name = "damaged\nlayer\r\x1b[31m" + "x" * 581
+    path = os.path.join(OUT, "weights", "layer-name-line-breaks.h5")
+    with h5py.File(path, "w", libver=("v108", "latest")) as f:
+        f.attrs["layer_names"] = np.array([name.encode()], dtype="S")
+        f.attrs["backend"] = np.bytes_(b"tensorflow")
+        f.attrs["keras_version"] = np.bytes_(b"2.15.0")
+    print(os.path.basename(path), os.path.getsize(path))
 
 
 if __name__ == "__main__":
