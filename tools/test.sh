@@ -11,11 +11,18 @@ cd "$(dirname "$0")/.."
 tools/install_system_packages.sh
 tools/prepare.sh
 flags=(-c release -Xswiftc -enable-testing --scratch-path .build-test)
+start=$SECONDS
 swift build "${flags[@]}" --build-tests
+echo "test.sh: build took $((SECONDS - start)) s"
+start=$SECONDS
 swift test "${flags[@]}" --skip-build "$@"
+echo "test.sh: the suite took $((SECONDS - start)) s"
 # On AVX-512 CPUs the run above used the AVX-512 kernels. Every other CPU runs the portable
 # kernels (im2col + OpenBLAS, Swift loops), whose last bits depend on the kernels OpenBLAS runs
-# on the CPU; run the suite on that path too (a few minutes each):
+# on the CPU; run the kernel and model targets (Keras parity, bands, execution modes, Grad-CAM)
+# on that path too, a few minutes each. The CLI, format, image and evaluation targets do not
+# depend on the kernels: they ran above, and a CPU without AVX-512 runs all of them on the
+# portable path in the main run.
 #  - with the OpenBLAS kernels this CPU gets (OpenBLAS's choice, or the AVX2/AVX-512 set cvrnet
 #    has it load where Debian's OpenBLAS 0.3.21 does not know the CPU: see OpenBLASCore.swift);
 #  - with its Haswell (AVX2 + FMA) kernels, as on an AVX2-only CPU: no AVX-512 at all.
@@ -23,15 +30,16 @@ if [ $# -eq 0 ]; then
     if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
         echo "== portable kernels, with the OpenBLAS kernels this CPU gets:"
         CVRNET_PORTABLE_KERNELS=1 .build-test/release/cvrnet --version | sed -n 's/^openblas: /   /p'
-        CVRNET_PORTABLE_KERNELS=1 swift test "${flags[@]}" --skip-build
+        start=$SECONDS
+        CVRNET_PORTABLE_KERNELS=1 swift test "${flags[@]}" --skip-build --filter 'CVRNetKernelsTests|CVRNetTests'
+        echo "test.sh: the portable pass took $((SECONDS - start)) s"
     fi
     if grep -q avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null; then
-        # The kernel and model targets (Keras parity, bands, execution modes, Grad-CAM); the CLI,
-        # format and image targets already ran on the portable path (above, or as the main run
-        # on a CPU without AVX-512).
         echo "== portable kernels, OpenBLAS core Haswell (as an AVX2-only CPU runs them)"
+        start=$SECONDS
         CVRNET_PORTABLE_KERNELS=1 OPENBLAS_CORETYPE=Haswell swift test "${flags[@]}" --skip-build \
             --filter 'CVRNetKernelsTests|CVRNetTests'
+        echo "test.sh: the Haswell pass took $((SECONDS - start)) s"
     fi
 fi
 

@@ -14,7 +14,7 @@ struct KerasParityTests {
     static let tapTolerance: Double = 1e-4
 
     /// The weights files the parity tests run on: all four, or only those listed (comma-separated)
-    /// in CVRNET_PARITY_WEIGHTS, which `tools/sanitize.sh thread` sets to one file.
+    /// in CVRNET_PARITY_WEIGHTS, which `tools/sanitize.sh` sets (one or two files: see there).
     static let parityWeightsFiles: [String] = {
         let only = ProcessInfo.processInfo.environment["CVRNET_PARITY_WEIGHTS"]?
             .split(separator: ",").map { String($0) } ?? []
