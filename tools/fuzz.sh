@@ -97,7 +97,8 @@ triage() {
     class=$(printf '%s\n' "$output" | awk '
         /ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)/ || /(Direct|Indirect) leak of/ { want = 1; next }
         want && /^ *#[0-9]+ / {
-            if ($0 ~ /compiler-rt\/|libFuzzer|\/libc\.so|\/libc-|libstdc\+\+|libgcc_s|ld-linux/) next
+            # (glibc frames symbolized from its debug info show as sysdeps/... or string/...)
+            if ($0 ~ /compiler-rt\/|libFuzzer|\/libc\.so|\/libc-|sysdeps\/|libstdc\+\+|libgcc_s|ld-linux/) next
             if ($0 ~ /libhdf5/) hdf5 = 1; else ours = 1
             want = 0
         }

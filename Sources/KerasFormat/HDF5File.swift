@@ -348,6 +348,16 @@ public final class HDF5File: Sendable {
         return names
     }
 
+    /// The size in bytes of the file an open object belongs to (0 if libhdf5 cannot tell).
+    static func unlockedFileSize(of object: hid_t) -> UInt64 {
+        let file = H5Iget_file_id(object)
+        guard file >= 0 else { return 0 }
+        defer { _ = H5Fclose(file) }
+        var size: hsize_t = 0
+        guard H5Fget_filesize(file, &size) >= 0 else { return 0 }
+        return UInt64(size)
+    }
+
     /// Calls a libhdf5 "get name" function twice: once for the length, once for the text.
     private static func readName(_ get: (UnsafeMutablePointer<CChar>?, Int) -> Int) -> String? {
         let length = get(nil, 0)
@@ -361,7 +371,8 @@ public final class HDF5File: Sendable {
     }
 
     /// Reads a string attribute (fixed- or variable-length, scalar or any rank) of an open object.
-    /// Returns `[]` for an attribute without elements, nil if it is missing or not a string.
+    /// Returns `[]` for an attribute without elements, nil if it is missing, not a string, or
+    /// declares more elements than its file can hold.
     static func unlockedReadStringArrayAttribute(_ name: String, of object: hid_t) -> [String]? {
         guard H5Aexists(object, name) > 0 else { return nil }
         let attribute = H5Aopen(object, name, cvr_H5P_DEFAULT())
@@ -378,6 +389,10 @@ public final class HDF5File: Sendable {
         guard fileType >= 0 else { return nil }
         defer { _ = H5Tclose(fileType) }
         guard H5Tget_class(fileType) == H5T_STRING else { return nil }
+        // Every element takes at least one byte of the file (a variable-length string, 16), and
+        // the attribute's data lies in the file. A damaged header can declare billions of
+        // elements, which libhdf5 would convert one by one (and we would allocate room for).
+        guard UInt64(count) <= unlockedFileSize(of: object) else { return nil }
 
         if H5Tis_variable_str(fileType) > 0 {
             let memoryType = H5Tcopy(cvr_H5T_C_S1())
@@ -397,9 +412,10 @@ public final class HDF5File: Sendable {
         }
 
         let size = H5Tget_size(fileType)
-        guard size > 0 else { return nil }
+        let (total, overflow) = count.multipliedReportingOverflow(by: size)
+        guard size > 0, !overflow, UInt64(total) <= unlockedFileSize(of: object) else { return nil }
         let padding = H5Tget_strpad(fileType)
-        var bytes = [UInt8](repeating: 0, count: count * size)
+        var bytes = [UInt8](repeating: 0, count: total)
         let status = bytes.withUnsafeMutableBytes { raw in
             H5Aread(attribute, fileType, raw.baseAddress)
         }
