@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// The worker threads behind `parallelChunks`: a fork-join pool whose workers spin for a short
+/// The worker threads behind `ComputeContext.parallelChunks`: a fork-join pool whose workers spin for a short
 /// while after each job before they sleep.
 ///
 /// One image on two cores splits every layer between them: a few hundred fork-joins per image,
@@ -12,8 +12,11 @@ import Synchronization
 /// when the next job comes, so they start at once.
 /// Spinning ends `spinTime` after the last job; a worker then sleeps until the next one.
 ///
-/// One job at a time: a caller that finds the pool busy (another thread's forward pass, or a
-/// `parallelChunks` inside a chunk) gets `false` and uses `concurrentPerform` instead.
+/// One pool for the process, shared by every model whatever its thread count (a context's
+/// `threads` decides how many chunks a job has; the caller and the workers claim them), so
+/// loading models never starts threads. One job at a time: a caller that finds the pool busy
+/// (another forward pass, or a `parallelChunks` inside a chunk) gets `false` and uses
+/// `concurrentPerform` instead.
 final class ChunkWorkers: @unchecked Sendable {
     /// Workers for every core but the caller's, started on first use.
     static let shared = ChunkWorkers(workers: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))

@@ -115,15 +115,16 @@ public final class Convolution2D: @unchecked Sendable {
 
     /// `C = act(A W + bias (+ C))` for `rows` rows of the GEMM's left matrix `a`.
     func multiply(rows: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>,
-                  activation: Activation, accumulate: Bool) {
+                  activation: Activation, accumulate: Bool, context: ComputeContext) {
         let n = outputChannels
         if weightLayout == .packed {
             PackedMatrixMultiply.multiply(m: rows, n: n, k: patchLength, a: a, lda: lda, packed: kernel.pointer,
-                                          c: c, ldc: n, bias: bias.pointer, activation: activation, accumulate: accumulate)
+                                          c: c, ldc: n, bias: bias.pointer, activation: activation, accumulate: accumulate,
+                                          context: context)
         } else {
             MatrixMultiply.multiply(m: rows, n: n, k: patchLength, a: a, lda: lda, b: kernel.pointer, ldb: n,
-                                    c: c, ldc: n, accumulate: accumulate)
-            addBiasAndActivate(c, rows: rows, channels: n, bias: bias.pointer, activation: activation)
+                                    c: c, ldc: n, accumulate: accumulate, context: context)
+            addBiasAndActivate(c, rows: rows, channels: n, bias: bias.pointer, activation: activation, context: context)
         }
     }
 
@@ -135,9 +136,10 @@ public final class Convolution2D: @unchecked Sendable {
     ///   - scratch: `scratchCount(for:)` floats (unused for pointwise convolutions).
     ///   - accumulate: when true, `output` already holds a residual that is added before the
     ///     activation (Keras `Add` followed by `Activation`), as in a ResNet bottleneck.
+    ///   - context: the threads it may use; the result does not depend on them.
     public func forward(input: UnsafePointer<Float>, inputShape: FeatureMapShape,
                         output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?,
-                        activation: Activation, accumulate: Bool = false) {
+                        activation: Activation, accumulate: Bool = false, context: ComputeContext) {
         precondition(inputShape.channels == inputChannels, "channel mismatch")
         let out = outputShape(for: inputShape)
         let m = out.height * out.width
@@ -146,7 +148,7 @@ public final class Convolution2D: @unchecked Sendable {
             guard let scratch else { preconditionFailure("Winograd convolution needs scratch") }
             precondition(!accumulate, "Winograd convolutions do not accumulate")
             WinogradConvolution.forward(self, input: input, inputShape: inputShape, output: output,
-                                        scratch: scratch, activation: activation)
+                                        scratch: scratch, activation: activation, context: context)
         } else if isPointwise {
             // Bands of rows so each band's epilogue runs while its rows are still in cache.
             let band = max(256, Self.bandFloats / max(1, n))
@@ -154,7 +156,7 @@ public final class Convolution2D: @unchecked Sendable {
             while r0 < m {
                 let r1 = min(m, r0 + band)
                 multiply(rows: r1 - r0, a: input + r0 * patchLength, lda: patchLength, c: output + r0 * n,
-                         activation: activation, accumulate: accumulate)
+                         activation: activation, accumulate: accumulate, context: context)
                 r0 = r1
             }
         } else {
@@ -165,8 +167,9 @@ public final class Convolution2D: @unchecked Sendable {
                 let y1 = min(out.height, y0 + band)
                 let rows = (y1 - y0) * out.width
                 let c = output + y0 * out.width * n
-                im2col(input: input, shape: inputShape, window: window, outputRows: y0..<y1, output: scratch)
-                multiply(rows: rows, a: scratch, lda: patchLength, c: c, activation: activation, accumulate: accumulate)
+                im2col(input: input, shape: inputShape, window: window, outputRows: y0..<y1, output: scratch, context: context)
+                multiply(rows: rows, a: scratch, lda: patchLength, c: c, activation: activation, accumulate: accumulate,
+                         context: context)
                 y0 = y1
             }
         }
@@ -175,8 +178,8 @@ public final class Convolution2D: @unchecked Sendable {
 
 /// Epilogue shared by convolutions: `x[r, c] = act(x[r, c] + bias[c])` over a row-major matrix.
 public func addBiasAndActivate(_ x: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
-                               bias: UnsafePointer<Float>, activation: Activation) {
-    parallelChunks(rows, minimumChunk: 64) { range in
+                               bias: UnsafePointer<Float>, activation: Activation, context: ComputeContext) {
+    context.parallelChunks(rows, minimumChunk: 64) { range in
         for r in range {
             let row = x + r * channels
             switch activation {

@@ -15,15 +15,16 @@ import CAVX512Kernels
 /// give bit-identical results.
 public func depthwiseConvolution3x3(input: UnsafePointer<Float>, shape: FeatureMapShape, inputFirstRow: Int = 0,
                                     kernel: UnsafePointer<Float>, outputRows: Range<Int>? = nil,
-                                    output: UnsafeMutablePointer<Float>, reluInput: Bool) {
+                                    output: UnsafeMutablePointer<Float>, reluInput: Bool,
+                                    context: ComputeContext) {
     guard AVX512.isAvailable else {
         depthwiseConvolution3x3Portable(input: input, shape: shape, inputFirstRow: inputFirstRow, kernel: kernel,
-                                        outputRows: outputRows, output: output, reluInput: reluInput)
+                                        outputRows: outputRows, output: output, reluInput: reluInput, context: context)
         return
     }
     let h = shape.height, w = shape.width, c = shape.channels
     let band = outputRows ?? 0..<h
-    parallelChunks(band.count, minimumChunk: 2) { rows in
+    context.parallelChunks(band.count, minimumChunk: 2) { rows in
         cvrnet_depthwise_conv3x3(input, inputFirstRow, h, w, c, kernel, band.lowerBound + rows.lowerBound,
                                  band.lowerBound + rows.upperBound, output + rows.lowerBound * w * c,
                                  reluInput ? 1 : 0)
@@ -34,10 +35,11 @@ public func depthwiseConvolution3x3(input: UnsafePointer<Float>, shape: FeatureM
 /// so the compiler vectorises it (multiply then add, never fused, like the AVX-512 kernel).
 func depthwiseConvolution3x3Portable(input: UnsafePointer<Float>, shape: FeatureMapShape, inputFirstRow: Int = 0,
                                      kernel: UnsafePointer<Float>, outputRows: Range<Int>? = nil,
-                                     output: UnsafeMutablePointer<Float>, reluInput: Bool) {
+                                     output: UnsafeMutablePointer<Float>, reluInput: Bool,
+                                     context: ComputeContext) {
     let h = shape.height, w = shape.width, c = shape.channels
     let band = outputRows ?? 0..<h
-    parallelChunks(band.count, minimumChunk: 2) { rows in
+    context.parallelChunks(band.count, minimumChunk: 2) { rows in
         for r in rows {
             let y = band.lowerBound + r
             let outRow = output + r * w * c

@@ -9,13 +9,14 @@
 ///   - input: `shape.count` floats, HWC.
 ///   - output: `outputRows.count * outWidth * kh * kw * channels` floats.
 public func im2col(input: UnsafePointer<Float>, shape: FeatureMapShape, window: WindowGeometry,
-                   outputRows: Range<Int>? = nil, output: UnsafeMutablePointer<Float>) {
+                   outputRows: Range<Int>? = nil, output: UnsafeMutablePointer<Float>,
+                   context: ComputeContext) {
     let c = shape.channels
     let (oh, ow) = window.outputSize(height: shape.height, width: shape.width)
     let band = outputRows ?? 0..<oh
     let kh = window.kernelHeight, kw = window.kernelWidth
     let rowLength = kh * kw * c
-    parallelChunks(band.count, minimumChunk: 2) { rows in
+    context.parallelChunks(band.count, minimumChunk: 2) { rows in
         for r in rows {
             let oy = band.lowerBound + r
             for ox in 0..<ow {

@@ -3,8 +3,8 @@ import COpenBLAS
 /// `C = A B (+ C)` for row-major float matrices, on single-threaded OpenBLAS.
 ///
 /// cvrnet parallelises GEMMs itself: a large product is split into two halves along its longer
-/// output side, and the halves run on two cores (or one after the other on a thread running
-/// `KernelThreading.serially`). The split depends only on the shape, so every way of running a
+/// output side, and the halves run on two cores (or one after the other when the
+/// `ComputeContext` has one thread). The split depends only on the shape, so every way of running a
 /// model performs the very same OpenBLAS calls and gives bit-identical results; letting
 /// OpenBLAS thread the calls would change its blocking, and the last bits, with the thread count.
 public enum MatrixMultiply {
@@ -28,7 +28,7 @@ public enum MatrixMultiply {
     ///   - c: `m x n`, leading dimension `ldc`; with `accumulate` the product is added to it.
     public static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                                 b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
-                                accumulate: Bool) {
+                                accumulate: Bool, context: ComputeContext) {
         OpenBLASCore.prepare()
         func call(_ rows: Range<Int>, _ cols: Range<Int>) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
@@ -43,10 +43,10 @@ public enum MatrixMultiply {
         // Halves rounded to a multiple of 16 (OpenBLAS's register tile edge on AVX-512).
         if m >= n {
             let half = min(m, ((m / 2) + 15) / 16 * 16)
-            parallelChunks(2) { parts in for p in parts { call(p == 0 ? 0..<half : half..<m, 0..<n) } }
+            context.parallelChunks(2) { parts in for p in parts { call(p == 0 ? 0..<half : half..<m, 0..<n) } }
         } else {
             let half = min(n, ((n / 2) + 15) / 16 * 16)
-            parallelChunks(2) { parts in for p in parts { call(0..<m, p == 0 ? 0..<half : half..<n) } }
+            context.parallelChunks(2) { parts in for p in parts { call(0..<m, p == 0 ? 0..<half : half..<n) } }
         }
     }
 }

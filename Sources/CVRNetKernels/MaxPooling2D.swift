@@ -19,11 +19,11 @@ public enum PoolingPadValue: Sendable, Equatable {
 ///   - output: `outputRows.count` x output width x channels floats.
 public func maxPooling2D(input: UnsafePointer<Float>, shape: FeatureMapShape, inputFirstRow: Int = 0,
                          window: WindowGeometry, padValue: PoolingPadValue, outputRows: Range<Int>? = nil,
-                         output: UnsafeMutablePointer<Float>) {
+                         output: UnsafeMutablePointer<Float>, context: ComputeContext) {
     let c = shape.channels
     let (oh, ow) = window.outputSize(height: shape.height, width: shape.width)
     let band = outputRows ?? 0..<oh
-    parallelChunks(band.count, minimumChunk: 1) { rows in
+    context.parallelChunks(band.count, minimumChunk: 1) { rows in
         for r in rows {
             let oy = band.lowerBound + r
             let iy0 = oy * window.strideHeight - window.padding.top

@@ -19,7 +19,8 @@ enum PackedMatrixMultiply {
 
     static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
                          packed: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
-                         bias: UnsafePointer<Float>, activation: Activation, accumulate: Bool) {
+                         bias: UnsafePointer<Float>, activation: Activation, accumulate: Bool,
+                         context: ComputeContext) {
         let panelWidth = Int(CVRNET_GEMM_PANEL_WIDTH)
         let panels = (n + panelWidth - 1) / panelWidth
         let relu: Int32 = activation == .relu ? 1 : 0
@@ -35,10 +36,10 @@ enum PackedMatrixMultiply {
         // Row halves are multiples of 14, the micro-kernel's tile height.
         if m >= 4 * 14 || panels < 2 {
             let half = min(m, ((m / 2) + 13) / 14 * 14)
-            parallelChunks(2) { parts in for p in parts { call(p == 0 ? 0..<half : half..<m, 0..<panels) } }
+            context.parallelChunks(2) { parts in for p in parts { call(p == 0 ? 0..<half : half..<m, 0..<panels) } }
         } else {
             let half = panels / 2
-            parallelChunks(2) { parts in for p in parts { call(0..<m, p == 0 ? 0..<half : half..<panels) } }
+            context.parallelChunks(2) { parts in for p in parts { call(0..<m, p == 0 ? 0..<half : half..<panels) } }
         }
     }
 }

@@ -53,14 +53,15 @@ public final class SeparableConvolution2D: @unchecked Sendable {
     /// the AVX-512 path, and on the portable path for maps at least `rowCallMinimumWidth` wide.
     public func forward(input: UnsafePointer<Float>, shape: FeatureMapShape, inputFirstRow: Int = 0, reluInput: Bool,
                         scratch: UnsafeMutablePointer<Float>, outputRows: Range<Int>? = nil,
-                        output: UnsafeMutablePointer<Float>, activation: Activation, accumulate: Bool = false) {
+                        output: UnsafeMutablePointer<Float>, activation: Activation, accumulate: Bool = false,
+                        context: ComputeContext) {
         let rowsWanted = outputRows ?? 0..<shape.height
         let band = bandRows(shape)
         var y0 = rowsWanted.lowerBound
         while y0 < rowsWanted.upperBound {
             let y1 = min(rowsWanted.upperBound, y0 + band)
             depthwiseConvolution3x3(input: input, shape: shape, inputFirstRow: inputFirstRow, kernel: depthwiseKernel.pointer,
-                                    outputRows: y0..<y1, output: scratch, reluInput: reluInput)
+                                    outputRows: y0..<y1, output: scratch, reluInput: reluInput, context: context)
             let c = output + (y0 - rowsWanted.lowerBound) * shape.width * outputChannels
             if pointwise.weightLayout == .hwio && shape.width >= Self.rowCallMinimumWidth {
                 // Portable path: one OpenBLAS call per map row. OpenBLAS computes a row of C with
@@ -70,12 +71,12 @@ public final class SeparableConvolution2D: @unchecked Sendable {
                 // whole map's. Every map row is the same call here, whatever the band.
                 for r in 0..<(y1 - y0) {
                     pointwise.multiply(rows: shape.width, a: scratch + r * shape.width * inputChannels, lda: inputChannels,
-                                       c: c + r * shape.width * outputChannels, activation: activation, accumulate: accumulate)
+                                       c: c + r * shape.width * outputChannels, activation: activation, accumulate: accumulate, context: context)
                 }
             } else {
                 // The AVX-512 GEMM computes every row with the same arithmetic whatever M is.
                 pointwise.multiply(rows: (y1 - y0) * shape.width, a: scratch, lda: inputChannels, c: c,
-                                   activation: activation, accumulate: accumulate)
+                                   activation: activation, accumulate: accumulate, context: context)
             }
             y0 = y1
         }

@@ -56,7 +56,8 @@ enum WinogradConvolution {
     }
 
     static func forward(_ conv: Convolution2D, input: UnsafePointer<Float>, inputShape: FeatureMapShape,
-                        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, activation: Activation) {
+                        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, activation: Activation,
+                        context: ComputeContext) {
         let out = conv.outputShape(for: inputShape)
         let (tileRows, tilesX) = tiles(out)
         let band = bandTileRows(conv, out)
@@ -71,18 +72,18 @@ enum WinogradConvolution {
             let ty1 = min(tileRows, ty0 + band)
             let bandTiles = (ty1 - ty0) * tilesX
             let v = scratch, m = scratch + 16 * bandTiles * cin
-            parallelChunks(ty1 - ty0) { rows in
+            context.parallelChunks(ty1 - ty0) { rows in
                 cvrnet_winograd_f2x2_input_transform(input, inputShape.height, inputShape.width, cin, pad.top, pad.left,
                                                      tilesX, ty0 + rows.lowerBound, ty0 + rows.upperBound, ty0, bandTiles, v)
             }
             // The 16 products are independent; each runs whole on one core.
-            parallelChunks(16) { positions in
+            context.parallelChunks(16) { positions in
                 for p in positions {
                     cvrnet_packed_gemm(0, bandTiles, 0, panels, cout, cin, v + p * bandTiles * cin, cin,
                                        u + p * cin * cout, m + p * bandTiles * cout, cout, noBias, 0, 0)
                 }
             }
-            parallelChunks(ty1 - ty0) { rows in
+            context.parallelChunks(ty1 - ty0) { rows in
                 cvrnet_winograd_f2x2_output_transform(m, out.height, out.width, cout, tilesX, ty0 + rows.lowerBound,
                                                       ty0 + rows.upperBound, ty0, bandTiles, bias, relu, output)
             }

@@ -29,10 +29,11 @@ struct Options {
     var sgemmSize = 2048
     var sgemmRuns = 5
     var sgemm = true
+    var threads = ProcessInfo.processInfo.activeProcessorCount
 
     static let usage = """
     usage: cvrnet-benchmark [--weights PATH] [--batch 1,8] [--runs N] [--warmup N]
-                            [--inputs FILE.f32] [--sgemm-size N] [--sgemm-runs N] [--no-sgemm] [--json]
+                            [--inputs FILE.f32] [--sgemm-size N] [--sgemm-runs N] [--no-sgemm] [--threads N] [--json]
 
     Times this engine (release build) on one CVR-Net weights file:
       load time, then for each batch size B: W untimed warm-up calls and N timed calls of
@@ -52,6 +53,7 @@ struct Options {
       --sgemm-size N     M=N=K of the sgemm peak measurement (default 2048)
       --sgemm-runs N     timed sgemm calls, the best one counts (default 5)
       --no-sgemm         skip the sgemm measurement
+      --threads N        the model's threads (CVRNetModel.Options; default: every processor)
       --json             print one JSON object instead of text
     """
 
@@ -91,6 +93,7 @@ struct Options {
             case "--sgemm-size": o.sgemmSize = try positive(name, try v())
             case "--sgemm-runs": o.sgemmRuns = try positive(name, try v())
             case "--no-sgemm": o.sgemm = false
+            case "--threads": o.threads = try positive(name, try v())
             case "--json": o.json = true
             case "-h", "--help":
                 print(usage)
@@ -221,6 +224,8 @@ struct Report: Codable {
     let openblasCore: String
     let openblasConfig: String
     let openblasThreads: Int
+    /// The model's `Options.threads`.
+    let modelThreads: Int
     let environment: [String: String]
     let gflopPerImage: Double
     let loadMs: Double
@@ -283,7 +288,10 @@ func run(_ o: Options) throws -> Report {
 
     let t0 = now()
     let model: CVRNetModel
-    do { model = try CVRNetModel(weightsPath: o.weights) } catch { throw Failure("\(error)") }
+    do {
+        model = try CVRNetModel(weightsPath: o.weights,
+                                options: CVRNetModel.Options(threads: o.threads, returnFreedMemory: true))
+    } catch { throw Failure("\(error)") }
     let loadMs = (now() - t0) * 1e3
     let rssAfterLoad = procStatusMiB("VmRSS")
 
@@ -334,7 +342,7 @@ func run(_ o: Options) throws -> Report {
                   namingScheme: "\(model.weights.namingScheme)", cores: ProcessInfo.processInfo.activeProcessorCount,
                   openblasCore: String(cString: openblas_get_corename()),
                   openblasConfig: String(cString: openblas_get_config()).trimmingCharacters(in: .whitespaces),
-                  openblasThreads: Int(openblas_get_num_threads()), environment: env,
+                  openblasThreads: Int(openblas_get_num_threads()), modelThreads: model.options.threads, environment: env,
                   gflopPerImage: gflopPerImage, loadMs: loadMs, firstPredictionMs: firstMs, rssAfterLoadMiB: rssAfterLoad,
                   batches: batchResults, peakRssMiB: peak, peakRssSource: hwm != nil ? "VmHWM" : "ru_maxrss",
                   sgemm: sgemm, sgemmOneThread: sgemmOne, inputsFile: o.inputs, outputs: outputs)

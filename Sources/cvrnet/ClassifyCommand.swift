@@ -59,15 +59,21 @@ struct ClassifyCommand: ParsableCommand {
         "Write each image's network input tensor to DIR/<file name>.npy.", valueName: "dir"))
     var dumpInput: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Threads each image's layers are split across (default: the number of processors).",
+        discussion: "Results do not depend on it, bit for bit.", valueName: "n"))
+    var threads: Int?
+
     @Argument(help: ArgumentHelp("PNG or JPEG files to classify.", valueName: "image"))
     var images: [String]
 
     func validate() throws {
         if images.isEmpty { throw ValidationError("give at least one image to classify") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, not \(threads)") }
     }
 
     func run() throws {
-        let models = try weightsOptions.loadModels()
+        let models = try weightsOptions.loadModels(threads: threads)
         if let dumpInput {
             do {
                 try FileManager.default.createDirectory(atPath: dumpInput, withIntermediateDirectories: true)

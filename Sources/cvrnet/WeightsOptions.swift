@@ -134,20 +134,21 @@ struct WeightsOptions: ParsableArguments {
     /// Loads the model, printing one line and throwing `.weightsUnusable` when that fails, and
     /// one warning line when the file holds the project's untrained reference weights.
     func loadModel(positional: String? = nil) throws -> CVRNetModel {
-        try loadModel(positional: positional, warn: true)
+        try loadModel(positional: positional, threads: nil, warn: true)
     }
 
     /// The models of every `--weights` (an ensemble when more than one), each loaded as
     /// `loadModel` loads one. They must have the same labels in the same order (their outputs
     /// are averaged class by class): otherwise one line naming both files and
-    /// `.weightsUnusable`, before any warning is printed.
-    func loadModels() throws -> [CVRNetModel] {
-        guard weightsPaths.count > 1 else { return [try loadModel()] }
+    /// `.weightsUnusable`, before any warning is printed. `threads`: each model's
+    /// `Options.threads` (default: every processor).
+    func loadModels(threads: Int? = nil) throws -> [CVRNetModel] {
+        guard weightsPaths.count > 1 else { return [try loadModel(positional: nil, threads: threads, warn: true)] }
         var models: [CVRNetModel] = []
         for path in weightsPaths {
             var one = self
             one.weightsPaths = [path]
-            let model = try one.loadModel(positional: nil, warn: false)
+            let model = try one.loadModel(positional: nil, threads: threads, warn: false)
             if let first = models.first, model.labels != first.labels {
                 Console.error("the models of an ensemble must have the same classes: '\(model.weights.path)' has \(model.labels.count) (\(model.labels.joined(separator: ", "))) but '\(first.weights.path)' has \(first.labels.count) (\(first.labels.joined(separator: ", ")))")
                 throw ExitStatus.weightsUnusable.code
@@ -158,7 +159,7 @@ struct WeightsOptions: ParsableArguments {
         return models
     }
 
-    private func loadModel(positional: String?, warn: Bool) throws -> CVRNetModel {
+    private func loadModel(positional: String?, threads: Int?, warn: Bool) throws -> CVRNetModel {
         if weightsPaths.count > 1 {
             Console.error("this command takes one --weights (several, an ensemble, only in classify, score and evaluate)")
             throw ExitStatus.usage.code
@@ -180,7 +181,10 @@ struct WeightsOptions: ParsableArguments {
         }
         let model: CVRNetModel
         do {
-            model = try CVRNetModel(weightsPath: path, labels: labels?.labels)
+            // A command-line run owns its process, so it returns loading's freed memory.
+            var options = CVRNetModel.Options(returnFreedMemory: true)
+            if let threads { options.threads = threads }
+            model = try CVRNetModel(weightsPath: path, labels: labels?.labels, options: options)
         } catch {
             if case .labelCount(let given, let expected, _) = error {
                 Console.error("\(labels?.source ?? "the labels") name \(given) classes but the weights file '\(path)' has \(expected)")

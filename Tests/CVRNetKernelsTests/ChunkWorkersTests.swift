@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 import Testing
 
-/// `ChunkWorkers`, the pool behind `parallelChunks`: every chunk of every job runs exactly once,
+/// `ChunkWorkers`, the pool behind `ComputeContext.parallelChunks`: every chunk of every job runs exactly once,
 /// with the caller's writes and the workers' both visible when `run` returns, however many jobs
 /// follow each other and however many threads call at once.
 struct ChunkWorkersTests {
@@ -54,7 +54,8 @@ struct ChunkWorkersTests {
         #expect(!ran)
     }
 
-    /// parallelChunks from many threads at once: one gets the pool, the others Dispatch.
+    /// `ComputeContext.parallelChunks` from many threads at once: one gets the pool, the others
+    /// Dispatch.
     @Test func parallelChunksFromManyThreadsCoversEveryIndex() {
         let threads = 8, count = 1000
         let totals = Mutex([Int](repeating: 0, count: threads))
@@ -62,7 +63,7 @@ struct ChunkWorkersTests {
             for round in 0..<200 {
                 let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: count)
                 hits.initialize(repeating: 0)
-                parallelChunks(count, minimumChunk: 10) { range in
+                ComputeContext(threads: 2).parallelChunks(count, minimumChunk: 10) { range in
                     for i in range { hits[i] += 1 }
                 }
                 let covered = hits.allSatisfy { $0 == 1 }

@@ -17,18 +17,18 @@ struct DepthwiseConvolution3x3Tests {
 
     /// Runs both kernels on the same data; returns how many output bit patterns differ (and the first).
     static func compare(input: [Float], shape: FeatureMapShape, kernel: [Float], rows: Range<Int>?,
-                        relu: Bool, nanIsNaN: Bool = false) -> (count: Int, first: String) {
+                        relu: Bool, nanIsNaN: Bool = false, context: ComputeContext = .allCores) -> (count: Int, first: String) {
         let n = (rows?.count ?? shape.height) * shape.width * shape.channels
         var fast = [Float](repeating: .nan, count: n), portable = [Float](repeating: .nan, count: n)
         input.withUnsafeBufferPointer { i in
             kernel.withUnsafeBufferPointer { k in
                 fast.withUnsafeMutableBufferPointer { o in
                     depthwiseConvolution3x3(input: i.baseAddress!, shape: shape, kernel: k.baseAddress!,
-                                            outputRows: rows, output: o.baseAddress!, reluInput: relu)
+                                            outputRows: rows, output: o.baseAddress!, reluInput: relu, context: context)
                 }
                 portable.withUnsafeMutableBufferPointer { o in
                     depthwiseConvolution3x3Portable(input: i.baseAddress!, shape: shape, kernel: k.baseAddress!,
-                                                    outputRows: rows, output: o.baseAddress!, reluInput: relu)
+                                                    outputRows: rows, output: o.baseAddress!, reluInput: relu, context: context)
                 }
             }
         }
@@ -50,9 +50,7 @@ struct DepthwiseConvolution3x3Tests {
         let r = Self.compare(input: input, shape: shape, kernel: kernel, rows: nil, relu: relu)
         #expect(r.count == 0, "\(shape) relu \(relu): \(r.count) outputs differ, first \(r.first)")
         // One thread: a single call covering every row.
-        let serial = KernelThreading.serially {
-            Self.compare(input: input, shape: shape, kernel: kernel, rows: nil, relu: relu)
-        }
+        let serial = Self.compare(input: input, shape: shape, kernel: kernel, rows: nil, relu: relu, context: .serial)
         #expect(serial.count == 0, "\(shape) relu \(relu), serial: first \(serial.first)")
     }
 

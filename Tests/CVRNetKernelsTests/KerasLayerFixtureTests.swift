@@ -108,7 +108,7 @@ struct FixtureRunner {
                 let (oh, ow) = window.outputSize(height: s.height, width: s.width)
                 var out = [Float](repeating: 0, count: oh * ow * s.channels)
                 x.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { o in
-                    maxPooling2D(input: i.baseAddress!, shape: s, window: window, padValue: .ignored, output: o.baseAddress!)
+                    maxPooling2D(input: i.baseAddress!, shape: s, window: window, padValue: .ignored, output: o.baseAddress!, context: .allCores)
                 } }
                 return (FeatureMapShape(height: oh, width: ow, channels: s.channels), out)
             }
@@ -127,7 +127,7 @@ struct FixtureRunner {
                 var dw = [Float](repeating: 0, count: sep.scratchCount(for: s))
                 var out = [Float](repeating: 0, count: s.height * s.width * cout)
                 x.withUnsafeBufferPointer { i in dw.withUnsafeMutableBufferPointer { d in out.withUnsafeMutableBufferPointer { o in
-                    sep.forward(input: i.baseAddress!, shape: s, reluInput: false, scratch: d.baseAddress!, output: o.baseAddress!, activation: .identity)
+                    sep.forward(input: i.baseAddress!, shape: s, reluInput: false, scratch: d.baseAddress!, output: o.baseAddress!, activation: .identity, context: .allCores)
                 } } }
                 return (FeatureMapShape(height: s.height, width: s.width, channels: cout), out)
             }
@@ -142,7 +142,7 @@ struct FixtureRunner {
             input.values.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { o in
                 let s = FeatureMapShape(height: input.shape[1], width: input.shape[2], channels: c)
                 for n in 0..<input.shape[0] {
-                    conv.forward(input: i.baseAddress! + n * s.count, inputShape: s, output: o.baseAddress! + n * s.count, scratch: nil, activation: .identity, accumulate: true)
+                    conv.forward(input: i.baseAddress! + n * s.count, inputShape: s, output: o.baseAddress! + n * s.count, scratch: nil, activation: .identity, accumulate: true, context: .allCores)
                 }
             } }
             return (other.shape, out)
@@ -211,7 +211,7 @@ struct FixtureRunner {
         var scratch = [Float](repeating: 0, count: max(conv.scratchCount(for: s), 1))
         let act: Activation = (config["activation"] as? String) == "relu" ? .relu : .identity
         x.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { op in scratch.withUnsafeMutableBufferPointer { sp in
-            conv.forward(input: i.baseAddress!, inputShape: s, output: op.baseAddress!, scratch: sp.baseAddress!, activation: act)
+            conv.forward(input: i.baseAddress!, inputShape: s, output: op.baseAddress!, scratch: sp.baseAddress!, activation: act, context: .allCores)
         } } }
         return (o, out)
     }

@@ -29,7 +29,7 @@ struct KernelAgreementTests {
         conv.bias.buffer.update(fromContentsOf: bias)
         let out = FloatBuffer(count: conv.outputShape(for: shape).count)
         let scratch = FloatBuffer(count: max(conv.scratchCount(for: shape), 1))
-        input.withUnsafeBufferPointer { conv.forward(input: $0.baseAddress!, inputShape: shape, output: out.pointer, scratch: scratch.pointer, activation: .identity) }
+        input.withUnsafeBufferPointer { conv.forward(input: $0.baseAddress!, inputShape: shape, output: out.pointer, scratch: scratch.pointer, activation: .identity, context: .allCores) }
         let expected = ReferenceKernels.convolution2D(input: input, shape: shape, kernel: kernel, bias: bias, window: conv.window, outputChannels: t.cout)
         // float32 sums of up to 576 products against a float64 reference: the layer-fixture bound.
         let scale = expected.map { abs($0) }.max() ?? 0
@@ -46,7 +46,7 @@ struct KernelAgreementTests {
         sep.pointwise.kernel.buffer.update(fromContentsOf: pk)
         sep.pointwise.bias.buffer.update(fromContentsOf: bias)
         let out = FloatBuffer(count: h * w * cout), scratch = FloatBuffer(count: sep.scratchCount(for: shape))
-        input.withUnsafeBufferPointer { sep.forward(input: $0.baseAddress!, shape: shape, reluInput: true, scratch: scratch.pointer, output: out.pointer, activation: .identity) }
+        input.withUnsafeBufferPointer { sep.forward(input: $0.baseAddress!, shape: shape, reluInput: true, scratch: scratch.pointer, output: out.pointer, activation: .identity, context: .allCores) }
         let dw = ReferenceKernels.depthwise3x3(input: input.map { max($0, 0) }, shape: shape, kernel: dk)
         let expected = ReferenceKernels.convolution2D(input: dw, shape: shape, kernel: pk, bias: bias,
                                                       window: WindowGeometry(kernel: 1, stride: 1, padding: .valid), outputChannels: cout)
@@ -61,7 +61,7 @@ struct KernelAgreementTests {
         conv.kernel.buffer.update(fromContentsOf: kernel)
         conv.bias.buffer.update(fromContentsOf: bias)
         let out = FloatBuffer(residual)
-        input.withUnsafeBufferPointer { conv.forward(input: $0.baseAddress!, inputShape: shape, output: out.pointer, scratch: nil, activation: .relu, accumulate: true) }
+        input.withUnsafeBufferPointer { conv.forward(input: $0.baseAddress!, inputShape: shape, output: out.pointer, scratch: nil, activation: .relu, accumulate: true, context: .allCores) }
         let plain = ReferenceKernels.convolution2D(input: input, shape: shape, kernel: kernel, bias: bias, window: conv.window, outputChannels: 3)
         let expected = zip(plain, residual).map { max($0 + $1, 0) }
         #expect(Self.maxError(out.array, expected) < 1e-5)
@@ -74,7 +74,7 @@ struct KernelAgreementTests {
         let input = rng.array(shape.count), kernel = rng.array(9 * c)
         let out = FloatBuffer(count: shape.count)
         input.withUnsafeBufferPointer { i in kernel.withUnsafeBufferPointer { k in
-            depthwiseConvolution3x3(input: i.baseAddress!, shape: shape, kernel: k.baseAddress!, output: out.pointer, reluInput: relu)
+            depthwiseConvolution3x3(input: i.baseAddress!, shape: shape, kernel: k.baseAddress!, output: out.pointer, reluInput: relu, context: .allCores)
         } }
         let expected = ReferenceKernels.depthwise3x3(input: relu ? input.map { max($0, 0) } : input, shape: shape, kernel: kernel)
         #expect(Self.maxError(out.array, expected) < 1e-5)
@@ -90,7 +90,7 @@ struct KernelAgreementTests {
         let padValue: PoolingPadValue = same ? .ignored : .zero
         let (oh, ow) = window.outputSize(height: h, width: w)
         let out = FloatBuffer(count: oh * ow * 5)
-        input.withUnsafeBufferPointer { maxPooling2D(input: $0.baseAddress!, shape: shape, window: window, padValue: padValue, output: out.pointer) }
+        input.withUnsafeBufferPointer { maxPooling2D(input: $0.baseAddress!, shape: shape, window: window, padValue: padValue, output: out.pointer, context: .allCores) }
         #expect(out.array == ReferenceKernels.maxPooling(input: input, shape: shape, window: window, padValue: padValue))
     }
 

@@ -30,7 +30,7 @@ struct PackedMatrixMultiplyTests {
             for activation in [Activation.identity, .relu] {
                 var out = accumulate ? residual : [Float](repeating: .nan, count: c.m * c.n)
                 PackedMatrixMultiply.multiply(m: c.m, n: c.n, k: c.k, a: a, lda: c.lda, packed: packed, c: &out, ldc: c.n,
-                                              bias: bias, activation: activation, accumulate: accumulate)
+                                              bias: bias, activation: activation, accumulate: accumulate, context: .allCores)
                 var worst = 0.0
                 for r in 0..<c.m {
                     for j in 0..<c.n {

@@ -38,10 +38,10 @@ struct RowBandTests {
             func run(_ input: [Float], _ first: Int, _ rows: Range<Int>?, _ output: UnsafeMutablePointer<Float>) {
                 if portable {
                     depthwiseConvolution3x3Portable(input: input, shape: shape, inputFirstRow: first, kernel: kernel,
-                                                    outputRows: rows, output: output, reluInput: relu)
+                                                    outputRows: rows, output: output, reluInput: relu, context: .allCores)
                 } else {
                     depthwiseConvolution3x3(input: input, shape: shape, inputFirstRow: first, kernel: kernel,
-                                            outputRows: rows, output: output, reluInput: relu)
+                                            outputRows: rows, output: output, reluInput: relu, context: .allCores)
                 }
             }
             run(input, 0, nil, &whole)
@@ -83,9 +83,9 @@ struct RowBandTests {
         let scratch = FloatBuffer(count: sep.scratchCount(for: shape))
         let whole = FloatBuffer(count: shape.height * shape.width * cout)
         let part = FloatBuffer(count: max(1, rows.count * shape.width * cout))
-        sep.forward(input: input, shape: shape, reluInput: true, scratch: scratch.pointer, output: whole.pointer, activation: .relu)
+        sep.forward(input: input, shape: shape, reluInput: true, scratch: scratch.pointer, output: whole.pointer, activation: .relu, context: .allCores)
         sep.forward(input: band, shape: shape, inputFirstRow: inRows.lowerBound, reluInput: true, scratch: scratch.pointer,
-                    outputRows: rows, output: part.pointer, activation: .relu)
+                    outputRows: rows, output: part.pointer, activation: .relu, context: .allCores)
         let expected = Self.rows(whole.array, rows, rowFloats: shape.width * cout)
         let got = Array(part.array.prefix(expected.count))
         let differing = zip(Self.bits(got), Self.bits(expected)).filter { $0 != $1 }.count
@@ -105,9 +105,9 @@ struct RowBandTests {
         let band = Self.rows(input, inRows, rowFloats: shape.width * shape.channels)
         var whole = [Float](repeating: .nan, count: oh * ow * shape.channels)
         var part = [Float](repeating: .nan, count: rows.count * ow * shape.channels)
-        maxPooling2D(input: input, shape: shape, window: window, padValue: .ignored, output: &whole)
+        maxPooling2D(input: input, shape: shape, window: window, padValue: .ignored, output: &whole, context: .allCores)
         maxPooling2D(input: band, shape: shape, inputFirstRow: inRows.lowerBound, window: window, padValue: .ignored,
-                     outputRows: rows, output: &part)
+                     outputRows: rows, output: &part, context: .allCores)
         #expect(Self.bits(part) == Self.bits(Self.rows(whole, rows, rowFloats: ow * shape.channels)), "height \(height) rows \(rows)")
     }
 }

@@ -36,7 +36,7 @@ struct WinogradConvolutionTests {
         for activation in [Activation.identity, .relu] {
             var output = [Float](repeating: .nan, count: out.count)
             var scratch = [Float](repeating: 0, count: conv.scratchCount(for: shape))
-            conv.forward(input: input, inputShape: shape, output: &output, scratch: &scratch, activation: activation)
+            conv.forward(input: input, inputShape: shape, output: &output, scratch: &scratch, activation: activation, context: .allCores)
             var worst = 0.0
             for oy in 0..<out.height {
                 for ox in 0..<out.width {

@@ -6,7 +6,8 @@ import Testing
 
 /// One model shared by many threads: every prediction must be bit for bit the one a serial run
 /// gives, whatever runs beside it (single images, whose two encoders run on separate cores, and
-/// batches, which give each core its own image). Run under ThreadSanitizer by
+/// batches, which give each core its own image), and whatever thread count a model has. Run
+/// under ThreadSanitizer by
 /// `tools/sanitize.sh thread`.
 @Suite(.serialized) struct ConcurrencyTests {
     static let weightsFile = "reference-2class-keras231-weights.hdf5"
@@ -14,12 +15,12 @@ import Testing
     static let predictionsPerThread = 3
 
     /// The reference weights; fails (never skips) when tools/prepare.sh has not made them.
-    static func loadModel() throws -> CVRNetModel {
+    static func loadModel(_ options: CVRNetModel.Options = CVRNetModel.Options()) throws -> CVRNetModel {
         let url = RepositoryPaths.weights.appendingPathComponent(weightsFile)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw GeneratedFileMissing(message: RepositoryPaths.missingGeneratedFile(url))
         }
-        return try CVRNetModel(weightsPath: url.path)
+        return try CVRNetModel(weightsPath: url.path, options: options)
     }
 
     /// Four different sample images and one seeded noise tensor.
@@ -81,6 +82,51 @@ import Testing
             case .failure(let message)?: Issue.record("prediction \(slot) failed: \(message)")
             case .success(let index, let bits)?:
                 #expect(bits == serial[index], "thread \(slot / Self.predictionsPerThread) prediction \(slot % Self.predictionsPerThread) on input \(index) differs from the serial run")
+            }
+        }
+    }
+
+    @Test("two models with different thread counts, used at once from 6 threads, give the same bits")
+    func modelsWithDifferentThreadCounts() throws {
+        let reference = try Self.loadModel()
+        let models = [try Self.loadModel(CVRNetModel.Options(threads: 1)), try Self.loadModel(CVRNetModel.Options(threads: 3))]
+        #expect(models.map(\.options.threads) == [1, 3])
+        let inputs = try Self.inputs()
+        let serial = try inputs.map { try Self.bits(reference.predict(pixels: $0)) }
+
+        let threads = 6
+        let results = Results(count: threads * Self.predictionsPerThread)
+        let group = DispatchGroup()
+        for t in 0..<threads {
+            group.enter()
+            let thread = Thread {
+                defer { group.leave() }
+                let model = models[t % 2]
+                for j in 0..<Self.predictionsPerThread {
+                    let slot = t * Self.predictionsPerThread + j
+                    let index = (t + j) % inputs.count
+                    do {
+                        if j == 1 {
+                            let pair = try model.predict(batch: [inputs[(index + 1) % inputs.count], inputs[index]])
+                            results.set(slot, index: index, bits: Self.bits(pair[1]))
+                        } else {
+                            results.set(slot, index: index, bits: Self.bits(try model.predict(pixels: inputs[index])))
+                        }
+                    } catch {
+                        results.fail(slot, "\(error)")
+                    }
+                }
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        group.wait()
+        for (slot, outcome) in results.all.enumerated() {
+            switch outcome {
+            case .none: Issue.record("prediction \(slot) did not run")
+            case .failure(let message)?: Issue.record("prediction \(slot) failed: \(message)")
+            case .success(let index, let bits)?:
+                #expect(bits == serial[index], "thread \(slot / Self.predictionsPerThread) (threads \(models[slot / Self.predictionsPerThread % 2].options.threads)) on input \(index) differs")
             }
         }
     }

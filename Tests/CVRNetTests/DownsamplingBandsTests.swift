@@ -92,7 +92,7 @@ struct DownsamplingBandsTests {
             arena.buffer(2).update(repeating: .nan, count: need.bufferCounts[2])
             arena.buffer(3).update(repeating: .nan, count: need.bufferCounts[3])
             let output = FloatBuffer(count: pooled.count)
-            block(bands).forward(x: input, out: output.pointer, arena: arena) { _, _ in }
+            block(bands).forward(x: input, out: output.pointer, arena: arena, context: ComputeContext(threads: 2)) { _, _ in }
             results.append(output.array.map(\.bitPattern))
         }
         let differing = zip(results[0], results[1]).filter { $0 != $1 }.count

@@ -6,7 +6,7 @@ import TestSupport
 import Testing
 
 /// Every way of running one image (layers split across cores, encoders on separate cores with
-/// hand-over, fully serial) performs the same arithmetic, so gives bit-identical results.
+/// hand-over, fully serial, any thread count) performs the same arithmetic, so gives bit-identical results.
 /// This holds on the portable path too, whatever kernels OpenBLAS picked for the CPU: every mode
 /// makes the very same OpenBLAS calls (splits depend on shapes only), and one call computes the
 /// same way each time within a process.
@@ -21,7 +21,10 @@ struct ExecutionModeTests {
         let modes: [(String, () -> Prediction)] = [
             ("layers split", { image.pixels.withUnsafeBufferPointer { model.run($0.baseAddress!, observer: nil, encodersInParallel: false) } }),
             ("encoders in parallel", { image.pixels.withUnsafeBufferPointer { model.run($0.baseAddress!, observer: nil, encodersInParallel: true) } }),
-            ("serial", { KernelThreading.serially { image.pixels.withUnsafeBufferPointer { model.run($0.baseAddress!, observer: nil, encodersInParallel: false) } } }),
+            ("serial", { image.pixels.withUnsafeBufferPointer { model.run($0.baseAddress!, context: .serial, observer: nil, encodersInParallel: false) } }),
+            ("encoders in parallel, 1 thread", { image.pixels.withUnsafeBufferPointer { model.run($0.baseAddress!, context: .serial, observer: nil, encodersInParallel: true) } }),
+            ("encoders in parallel, 3 threads", { image.pixels.withUnsafeBufferPointer { model.run($0.baseAddress!, context: ComputeContext(threads: 3), observer: nil, encodersInParallel: true) } }),
+            ("layers split, 5 threads", { image.pixels.withUnsafeBufferPointer { model.run($0.baseAddress!, context: ComputeContext(threads: 5), observer: nil, encodersInParallel: false) } }),
         ]
         let reference = modes[0].1()
         for (name, run) in modes.dropFirst() {

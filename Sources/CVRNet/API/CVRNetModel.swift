@@ -10,7 +10,10 @@ import KerasFormat
 ///
 /// The model is immutable after loading and safe to share between threads: each prediction
 /// borrows a workspace from a small pool (or allocates one when all are busy), so concurrent
-/// calls never share activation memory.
+/// calls never share activation memory. How many threads a prediction uses is the model's own
+/// `Options.threads`, handed to every kernel in a `ComputeContext`; no process-wide setting is
+/// read or changed, except that loading makes OpenBLAS single-threaded (cvrnet's threads drive
+/// it, and OpenBLAS 0.3.21 has no per-call thread count).
 ///
 /// ```swift
 /// let model = try CVRNetModel(weightsPath: "weights/reference-2class-keras231-weights.hdf5")
@@ -27,6 +30,10 @@ public final class CVRNetModel: Sendable {
     public let weights: WeightsDescription
 
     let graph: CVRNetGraph
+    /// What this model's predictions run with.
+    public let options: Options
+    /// `options.threads` on the kernel workers, passed to every kernel.
+    let context: ComputeContext
     private let pool: WorkspacePool
     /// For one image: run the two encoders on separate cores rather than splitting each layer.
     let encodersInParallel = true
@@ -34,8 +41,11 @@ public final class CVRNetModel: Sendable {
     /// Loads the weights at `weightsPath`.
     ///
     /// - Parameter labels: class names in output order; defaults to `ClassLabels.defaults`.
+    /// - Parameter options: threads and memory behaviour (see `Options`).
     /// - Throws: `CVRNetError` naming the file and the problem.
-    public init(weightsPath: String, labels: [String]? = nil) throws(CVRNetError) {
+    public init(weightsPath: String, labels: [String]? = nil, options: Options = Options()) throws(CVRNetError) {
+        self.options = options
+        context = ComputeContext(threads: options.threads)
         MatrixMultiply.configureOpenBLAS()
         let file: KerasWeightsFile
         do { file = try KerasWeightsFile(path: weightsPath, keras3LayerTable: Self.keras3LayerTable) } catch { throw .weightsFile(error) }
@@ -50,12 +60,13 @@ public final class CVRNetModel: Sendable {
                                      kerasVersion: file.kerasVersion, backend: file.backend, classCount: graph.classes,
                                      isReferenceWeights: note != nil, referenceNote: note)
         pool = WorkspacePool(make: graph.makeWorkspace)
-        Self.returnFreedMemory()
+        if options.returnFreedMemory { Self.returnFreedMemory() }
     }
 
     /// Loading leaves freed temporaries (weight copies made while packing) in the heap; glibc's
     /// `malloc_trim` hands them back, so they do not count against the process for its lifetime
-    /// (measured: 7 MB). Looked up at run time: Swift's Glibc module does not declare it.
+    /// (measured: 7 MB). Process-wide, hence `Options.returnFreedMemory`. Looked up at run time:
+    /// Swift's Glibc module does not declare it.
     private static func returnFreedMemory() {
         #if canImport(Glibc)
         typealias MallocTrim = @convention(c) (Int) -> Int32
@@ -99,8 +110,9 @@ public final class CVRNetModel: Sendable {
 
     /// Classifies several input tensors (each as for `predict(pixels:)`), in order.
     ///
-    /// Images run concurrently, one per core, each with single-threaded kernels: for a batch
-    /// this keeps the cores busier than splitting every layer of one image across them.
+    /// Images run concurrently, one per thread of `options.threads`, each with single-threaded
+    /// kernels: for a batch this keeps the cores busier than splitting every layer of one image
+    /// across them.
     public func predict(batch: [[Float]]) throws(CVRNetError) -> [Prediction] {
         let expected = Self.inputWidth * Self.inputHeight * Self.inputChannels
         for pixels in batch where pixels.count != expected {
@@ -108,22 +120,24 @@ public final class CVRNetModel: Sendable {
         }
         if batch.count == 1 { return [try predict(pixels: batch[0])] }
         let results = PredictionSlots(count: batch.count)
-        let workers = min(batch.count, KernelThreading.threadCount)
-        KernelThreading.onSeparateCores(workers) { worker in
+        let workers = min(batch.count, context.threads)
+        context.concurrently(workers) { worker, workerContext in
             var i = worker
             while i < batch.count {
-                results.set(i, batch[i].withUnsafeBufferPointer { run($0.baseAddress!, observer: nil, encodersInParallel: false) })
+                results.set(i, batch[i].withUnsafeBufferPointer {
+                    run($0.baseAddress!, context: workerContext, observer: nil, encodersInParallel: false)
+                })
                 i += workers
             }
         }
         return results.values
     }
 
-    /// Runs the graph and, when `observer` is given, shows it every tapped feature map.
-    /// An observer that may be called from both encoders' threads at once
-    /// (`observerIsConcurrent`) keeps the encoders side by side.
-    func run(_ input: UnsafePointer<Float>, observer: TapObserver?, encodersInParallel: Bool = false,
-             observerIsConcurrent: Bool = false) -> Prediction {
+    /// Runs the graph with `context` (default: the model's) and, when `observer` is given, shows
+    /// it every tapped feature map. An observer that may be called from both encoders' threads
+    /// at once (`observerIsConcurrent`) keeps the encoders side by side.
+    func run(_ input: UnsafePointer<Float>, context: ComputeContext? = nil, observer: TapObserver?,
+             encodersInParallel: Bool = false, observerIsConcurrent: Bool = false) -> Prediction {
         let ws = pool.take(encodersSideBySide: encodersInParallel && (observer == nil || observerIsConcurrent))
         defer { pool.give(ws) }
         let n = graph.classes
@@ -132,7 +146,7 @@ public final class CVRNetModel: Sendable {
         heads.withUnsafeMutableBufferPointer { h in
             final.withUnsafeMutableBufferPointer { f in
                 graph.forward(input, workspace: ws, headProbabilities: h.baseAddress!, probabilities: f.baseAddress!,
-                              encodersInParallel: encodersInParallel, observer: observer,
+                              context: context ?? self.context, encodersInParallel: encodersInParallel, observer: observer,
                               observerIsConcurrent: observerIsConcurrent)
             }
         }

@@ -39,21 +39,21 @@ final class CVRNetGraph: @unchecked Sendable {
     /// Runs one image (HWC, 224x224x3) and writes `classes` probabilities per head into
     /// `headProbabilities` (5 x classes, head order) and their mean into `probabilities`.
     ///
-    /// - Parameter encodersInParallel: run ResNet50 and Xception at the same time, each on its
-    ///   own core with serial kernels, instead of one after the other with every layer split
-    ///   across the cores; the encoder still running when the other finishes takes over both
-    ///   cores. Same arithmetic either way, so the same result bit for bit.
+    /// - Parameter context: the threads the pass may use.
+    /// - Parameter encodersInParallel: run ResNet50 and Xception at the same time, each with half
+    ///   of `context`'s threads, instead of one after the other with every layer split across
+    ///   all of them; the encoder still running when the other finishes takes over all the
+    ///   threads. Same arithmetic either way, so the same result bit for bit.
     /// - Parameter observerIsConcurrent: `observer` may be called from both encoders' threads at
     ///   once (it writes each head's map to memory of its own), so an observed pass may still run
     ///   the encoders side by side. Otherwise an observed pass runs them one after the other.
     func forward(_ image: UnsafePointer<Float>, workspace ws: Workspace,
                  headProbabilities: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
-                 encodersInParallel: Bool = false, observer: TapObserver? = nil, observerIsConcurrent: Bool = false) {
+                 context: ComputeContext, encodersInParallel: Bool = false, observer: TapObserver? = nil, observerIsConcurrent: Bool = false) {
         let pooled = ws.pooled.map(\.pointer)
         // Each encoder writes only its own arena and its own pooled vectors.
-        let handoff = CoreHandoff(tasks: 2)
-        let runResNet = {
-            let out = self.resnet.forward(image, arena: ws.resnet, checkpoint: handoff.checkpoint) { stage, map, shape in
+        let runResNet = { (budget: ThreadBudget) in
+            let out = self.resnet.forward(image, arena: ws.resnet, budget: budget) { stage, map, shape in
                 let head: HeadScale = stage == 3 ? .resnet28x28 : .resnet14x14
                 observer?(head, 0, map, shape)
                 globalAveragePooling2D(input: map, shape: shape, output: pooled[head.rawValue - 1])
@@ -74,8 +74,8 @@ final class CVRNetGraph: @unchecked Sendable {
         }
         let parallel = encodersInParallel && (observer == nil || observerIsConcurrent)
         precondition(!parallel || !ws.sharesArena, "encoders side by side need a workspace with an arena each")
-        let runXception = { (progress: XceptionEncoder.Progress) in
-            let out = self.xception.finish(progress, arena: ws.xception, checkpoint: handoff.checkpoint, onTap: xceptionTap)
+        let runXception = { (progress: XceptionEncoder.Progress, budget: ThreadBudget) in
+            let out = self.xception.finish(progress, arena: ws.xception, budget: budget, onTap: xceptionTap)
             observer?(.fused7x7, 1, out, self.xception.outputShape)
             globalAveragePooling2D(input: out, shape: self.xception.outputShape, output: pooled[0] + self.resnet.outputShape.channels)
         }
@@ -83,16 +83,19 @@ final class CVRNetGraph: @unchecked Sendable {
             // Xception is about 35% more work than ResNet50: its first layers (the largest maps,
             // which split well between cores) run on every core before the two encoders start side
             // by side, so that both finish at about the same time. Whichever encoder finishes
-            // first then hands its core to the other one.
-            let progress = xception.begin(image, arena: ws.xception, entryBlocks: Self.xceptionLeadBlocks, onTap: xceptionTap)
-            KernelThreading.onSeparateCores(2) { i in
-                if i == 0 { runXception(progress) } else { runResNet() }
-                handoff.finish()
+            // first then hands its threads to the other one (`ThreadBudget`).
+            let progress = xception.begin(image, arena: ws.xception, entryBlocks: Self.xceptionLeadBlocks,
+                                          context: context, onTap: xceptionTap)
+            let budget = ThreadBudget(context, tasks: 2)
+            context.concurrently(2) { i, _ in
+                if i == 0 { runXception(progress, budget) } else { runResNet(budget) }
+                budget.finish()
             }
         } else {
             // One after the other (the arena may be shared): ResNet50 first, then Xception.
-            runResNet()
-            runXception(xception.begin(image, arena: ws.xception, entryBlocks: 0, onTap: xceptionTap))
+            let whole = ThreadBudget(context, tasks: 1)
+            runResNet(whole)
+            runXception(xception.begin(image, arena: ws.xception, entryBlocks: 0, context: context, onTap: xceptionTap), whole)
         }
 
         for (i, head) in heads.enumerated() {

@@ -90,28 +90,37 @@ final class ResNet50Encoder: @unchecked Sendable {
 
     /// Runs the encoder on one 224x224x3 image; returns the buffer holding the 7x7x2048 output.
     /// `onStageOutput` is called with the stage-3 and stage-4 outputs (heads 3 and 2).
-    /// `checkpoint` runs before every block (see `CoreHandoff`).
-    func forward(_ image: UnsafePointer<Float>, arena ws: Arena, checkpoint: () -> Void = {},
+    /// `budget` gives the threads for the stem and for each block, asked anew before every block
+    /// (see `ThreadBudget`).
+    func forward(_ image: UnsafePointer<Float>, arena ws: Arena, budget: ThreadBudget,
                  onStageOutput: (_ stage: Int, _ map: UnsafePointer<Float>, _ shape: FeatureMapShape) -> Void) -> UnsafeMutablePointer<Float> {
         let stemOut = stem.outputShape(for: inputShape)
-        stem.forward(input: image, inputShape: inputShape, output: ws.buffer(0), scratch: ws.scratch.pointer, activation: .relu)
+        let stemContext = budget.context()
+        stem.forward(input: image, inputShape: inputShape, output: ws.buffer(0), scratch: ws.scratch.pointer, activation: .relu,
+                     context: stemContext)
         // pool1_pad (ZeroPadding2D 1) + pool1_pool (MaxPooling2D 3/2 valid): padded zeros are candidates.
-        maxPooling2D(input: ws.buffer(0), shape: stemOut, window: stemPool, padValue: .zero, output: ws.buffer(1))
+        maxPooling2D(input: ws.buffer(0), shape: stemOut, window: stemPool, padValue: .zero, output: ws.buffer(1),
+                     context: stemContext)
         var x = ws.buffer(1), y = ws.buffer(0)
         let t1 = ws.buffer(2), t2 = ws.buffer(3)
         let stage3 = Self.lastBlockIndex(ofStage: 3), stage4 = Self.lastBlockIndex(ofStage: 4)
         for (i, b) in blocks.enumerated() {
-            checkpoint()
+            let context = budget.context()
             let mid = b.reduce.outputShape(for: b.inputShape)
-            b.reduce.forward(input: x, inputShape: b.inputShape, output: t1, scratch: ws.scratch.pointer, activation: .relu)
-            b.spatial.forward(input: t1, inputShape: mid, output: t2, scratch: ws.scratch.pointer, activation: .relu)
+            b.reduce.forward(input: x, inputShape: b.inputShape, output: t1, scratch: ws.scratch.pointer, activation: .relu,
+                            context: context)
+            b.spatial.forward(input: t1, inputShape: mid, output: t2, scratch: ws.scratch.pointer, activation: .relu,
+                             context: context)
             if let shortcut = b.shortcut {
-                shortcut.forward(input: x, inputShape: b.inputShape, output: y, scratch: ws.scratch.pointer, activation: .identity)
-                b.expand.forward(input: t2, inputShape: mid, output: y, scratch: nil, activation: .relu, accumulate: true)
+                shortcut.forward(input: x, inputShape: b.inputShape, output: y, scratch: ws.scratch.pointer, activation: .identity,
+                                 context: context)
+                b.expand.forward(input: t2, inputShape: mid, output: y, scratch: nil, activation: .relu, accumulate: true,
+                                 context: context)
                 swap(&x, &y)
             } else {
                 // Identity shortcut: accumulate into the block input in place (it is not needed after).
-                b.expand.forward(input: t2, inputShape: mid, output: x, scratch: nil, activation: .relu, accumulate: true)
+                b.expand.forward(input: t2, inputShape: mid, output: x, scratch: nil, activation: .relu, accumulate: true,
+                                 context: context)
             }
             if i == stage3 { onStageOutput(3, x, b.expand.outputShape(for: mid)) }
             if i == stage4 { onStageOutput(4, x, b.expand.outputShape(for: mid)) }

@@ -144,21 +144,25 @@ final class XceptionEncoder: @unchecked Sendable {
     /// Runs the encoder; returns the buffer holding the 7x7x2048 output. `onTap` receives the
     /// second SepConv-BN maps that CVR-Net's heads use (`headTapBlocks`: 4 and 13) with their
     /// block number.
-    /// `checkpoint` runs before every block (see `CoreHandoff`).
-    func forward(_ image: UnsafePointer<Float>, arena ws: Arena, checkpoint: () -> Void = {},
+    /// `budget` gives the threads for each block, asked anew before every block (see
+    /// `ThreadBudget`).
+    func forward(_ image: UnsafePointer<Float>, arena ws: Arena, budget: ThreadBudget,
                  onTap: Tap) -> UnsafeMutablePointer<Float> {
-        let progress = begin(image, arena: ws, entryBlocks: 0, onTap: onTap)
-        return finish(progress, arena: ws, checkpoint: checkpoint, onTap: onTap)
+        let progress = begin(image, arena: ws, entryBlocks: 0, context: budget.context(), onTap: onTap)
+        return finish(progress, arena: ws, budget: budget, onTap: onTap)
     }
 
     /// The first part of `forward`: conv1, conv2 and the first `entryBlocks` entry-flow blocks.
-    func begin(_ image: UnsafePointer<Float>, arena ws: Arena, entryBlocks: Int, onTap: Tap) -> Progress {
+    func begin(_ image: UnsafePointer<Float>, arena ws: Arena, entryBlocks: Int, context: ComputeContext,
+               onTap: Tap) -> Progress {
         let s1 = conv1.outputShape(for: inputShape)
-        conv1.forward(input: image, inputShape: inputShape, output: ws.buffer(0), scratch: ws.scratch.pointer, activation: .relu)
-        conv2.forward(input: ws.buffer(0), inputShape: s1, output: ws.buffer(1), scratch: ws.scratch.pointer, activation: .relu)
+        conv1.forward(input: image, inputShape: inputShape, output: ws.buffer(0), scratch: ws.scratch.pointer, activation: .relu,
+                      context: context)
+        conv2.forward(input: ws.buffer(0), inputShape: s1, output: ws.buffer(1), scratch: ws.scratch.pointer, activation: .relu,
+                      context: context)
         var progress = Progress(x: ws.buffer(1), y: ws.buffer(0), entryBlocksDone: 0)
         for b in entry.prefix(entryBlocks) {
-            b.forward(x: progress.x, out: progress.y, arena: ws) { map, shape in onTap(b.number, map, shape) }
+            b.forward(x: progress.x, out: progress.y, arena: ws, context: context) { map, shape in onTap(b.number, map, shape) }
             swap(&progress.x, &progress.y)
             progress.entryBlocksDone += 1
         }
@@ -166,30 +170,33 @@ final class XceptionEncoder: @unchecked Sendable {
     }
 
     /// The rest of `forward` after `begin`.
-    func finish(_ progress: Progress, arena ws: Arena, checkpoint: () -> Void = {},
+    func finish(_ progress: Progress, arena ws: Arena, budget: ThreadBudget,
                 onTap: Tap) -> UnsafeMutablePointer<Float> {
         var x = progress.x, y = progress.y
         for b in entry.dropFirst(progress.entryBlocksDone) {
-            checkpoint()
-            b.forward(x: x, out: y, arena: ws) { map, shape in onTap(b.number, map, shape) }
+            b.forward(x: x, out: y, arena: ws, context: budget.context()) { map, shape in onTap(b.number, map, shape) }
             swap(&x, &y)
         }
         let t = ws.buffer(2), u = ws.buffer(3), dw = ws.scratch.pointer
         for m in middle {
-            checkpoint()
+            let context = budget.context()
             // x + BN(SepConv(ReLU(BN(SepConv(ReLU(BN(SepConv(ReLU(x))))))))), the residual added in place.
-            m.convs[0].forward(input: x, shape: middleShape, reluInput: true, scratch: dw, output: t, activation: .relu)
-            m.convs[1].forward(input: t, shape: middleShape, reluInput: false, scratch: dw, output: u, activation: .relu)
+            m.convs[0].forward(input: x, shape: middleShape, reluInput: true, scratch: dw, output: t, activation: .relu,
+                               context: context)
+            m.convs[1].forward(input: t, shape: middleShape, reluInput: false, scratch: dw, output: u, activation: .relu,
+                               context: context)
             m.convs[2].forward(input: u, shape: middleShape, reluInput: false, scratch: dw, output: x,
-                               activation: .identity, accumulate: true)
+                               activation: .identity, accumulate: true, context: context)
         }
-        checkpoint()
-        exit.forward(x: x, out: y, arena: ws) { map, shape in onTap(13, map, shape) }
+        let context = budget.context()
+        exit.forward(x: x, out: y, arena: ws, context: context) { map, shape in onTap(13, map, shape) }
         swap(&x, &y)
         let s = FeatureMapShape(height: outputShape.height, width: outputShape.width, channels: 1024)
-        block14.0.forward(input: x, shape: s, reluInput: false, scratch: dw, output: t, activation: .relu)
+        block14.0.forward(input: x, shape: s, reluInput: false, scratch: dw, output: t, activation: .relu,
+                          context: context)
         let s2 = FeatureMapShape(height: s.height, width: s.width, channels: 1536)
-        block14.1.forward(input: t, shape: s2, reluInput: false, scratch: dw, output: y, activation: .relu)
+        block14.1.forward(input: t, shape: s2, reluInput: false, scratch: dw, output: y, activation: .relu,
+                          context: context)
         return y
     }
 }
@@ -197,7 +204,7 @@ final class XceptionEncoder: @unchecked Sendable {
 extension XceptionEncoder.DownsamplingBlock {
     /// Runs the block from `x` into `out` (buffers 2 and 3 of `ws` and its scratch are
     /// overwritten); `onTap` sees the second SepConv-BN map when the block runs on whole maps.
-    func forward(x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, arena ws: Arena,
+    func forward(x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, arena ws: Arena, context: ComputeContext,
                  onTap: (UnsafePointer<Float>, FeatureMapShape) -> Void) {
         let s = inputShape
         let t = ws.buffer(2), u = ws.buffer(3), dw = ws.scratch.pointer
@@ -211,24 +218,26 @@ extension XceptionEncoder.DownsamplingBlock {
                 let newFirst = firstMap.slide(to: band.first)
                 if !newFirst.isEmpty {
                     first.forward(input: x, shape: s, reluInput: reluInput, scratch: dw, outputRows: newFirst,
-                                  output: firstMap.pointer(row: newFirst.lowerBound), activation: .relu)
+                                  output: firstMap.pointer(row: newFirst.lowerBound), activation: .relu, context: context)
                 }
                 let newSecond = secondMap.slide(to: band.second)
                 if !newSecond.isEmpty {
                     second.forward(input: t, shape: midShape, inputFirstRow: firstMap.rows.lowerBound, reluInput: false,
                                    scratch: dw, outputRows: newSecond, output: secondMap.pointer(row: newSecond.lowerBound),
-                                   activation: .identity)
+                                   activation: .identity, context: context)
                 }
                 maxPooling2D(input: u, shape: tapShape, inputFirstRow: secondMap.rows.lowerBound, window: pool,
-                             padValue: .ignored, outputRows: band.pooled, output: out + band.pooled.lowerBound * pooledRowFloats)
+                             padValue: .ignored, outputRows: band.pooled, output: out + band.pooled.lowerBound * pooledRowFloats,
+                             context: context)
             }
         } else {
-            first.forward(input: x, shape: s, reluInput: reluInput, scratch: dw, output: t, activation: .relu)
-            second.forward(input: t, shape: midShape, reluInput: false, scratch: dw, output: u, activation: .identity)
+            first.forward(input: x, shape: s, reluInput: reluInput, scratch: dw, output: t, activation: .relu, context: context)
+            second.forward(input: t, shape: midShape, reluInput: false, scratch: dw, output: u, activation: .identity, context: context)
             onTap(u, tapShape)
-            maxPooling2D(input: u, shape: tapShape, window: pool, padValue: .ignored, output: out)
+            maxPooling2D(input: u, shape: tapShape, window: pool, padValue: .ignored, output: out, context: context)
         }
         // Keras: add([pooled, residual]); the residual conv accumulates onto the pooled map.
-        residual.forward(input: x, inputShape: s, output: out, scratch: dw, activation: .identity, accumulate: true)
+        residual.forward(input: x, inputShape: s, output: out, scratch: dw, activation: .identity, accumulate: true,
+                         context: context)
     }
 }

@@ -1,0 +1,24 @@
+import Foundation
+
+extension CVRNetModel {
+    /// How a model runs: chosen when it is loaded, fixed for its lifetime, and private to it
+    /// (two models with different options can run side by side in one process).
+    public struct Options: Sendable, Equatable {
+        /// Threads one prediction may keep busy at once, the calling thread included
+        /// (values below 1 count as 1). One image's layers are split across them, or, in a
+        /// batch, images run side by side, one per thread. Results do not depend on it, bit for
+        /// bit. Default: the number of active processors.
+        public var threads: Int
+
+        /// After loading, hand the heap memory that loading freed (weight copies made while
+        /// packing, about 7 MB measured) back to the system with glibc's `malloc_trim`. That
+        /// call acts on the whole process's heap, so it is the caller's choice; the `cvrnet`
+        /// tool makes it. Default: false. Does nothing where glibc is absent.
+        public var returnFreedMemory: Bool
+
+        public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, returnFreedMemory: Bool = false) {
+            self.threads = max(1, threads)
+            self.returnFreedMemory = returnFreedMemory
+        }
+    }
+}
