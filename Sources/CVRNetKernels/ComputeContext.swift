@@ -37,8 +37,8 @@ public struct ComputeContext: Sendable {
         ComputeContext(threads: threads, workers: workers)
     }
 
-    /// Runs `body` over `0..<count` split into at most `threads` contiguous chunks of at least
-    /// `minimumChunk` (small ranges run inline: a fork-join costs more than they do).
+    /// Runs `body` over `0..<count` split into `min(threads, ⌈count / minimumChunk⌉)` contiguous
+    /// chunks (a range of at most `minimumChunk` runs inline: a fork-join costs more than it does).
     ///
     /// The chunks run concurrently: `body` must only write what its own range owns (kernels
     /// write disjoint output rows).

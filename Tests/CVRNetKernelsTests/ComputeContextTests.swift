@@ -26,8 +26,8 @@ struct ComputeContextTests {
         #expect(ComputeContext(threads: 0).threads == 1)
     }
 
-    /// At most `threads` chunks, none smaller than `minimumChunk` (bar rounding), covering the range.
-    @Test(arguments: [(3, 100, 1, 3), (3, 100, 40, 2), (8, 10, 1, 8), (2, 5, 5, 1), (4, 0, 1, 1)])
+    /// `min(threads, ceil(count / minimumChunk))` contiguous chunks covering the range.
+    @Test(arguments: [(3, 100, 1, 3), (3, 100, 40, 3), (3, 100, 50, 2), (8, 10, 1, 8), (2, 5, 5, 1), (4, 0, 1, 1)])
     func chunkCount(_ threads: Int, _ count: Int, _ minimumChunk: Int, _ expected: Int) {
         let got = Self.chunks(ComputeContext(threads: threads), count: count, minimumChunk: minimumChunk)
         #expect(got.count == expected, "\(got)")

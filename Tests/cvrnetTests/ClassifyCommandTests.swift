@@ -202,6 +202,23 @@ struct ClassifyCommandTests {
         #expect(wrong.stderr.contains(".labels.json"))
     }
 
+    @Test("--threads: any count prints the very same lines; below 1 is a usage error")
+    func threadsOption() throws {
+        let weights = try Files.referenceWeights()
+        let images = [Files.sampleImage(Self.image), Files.sampleImage("jpeg-gray-448x448.jpg")]
+        let arguments = ["classify", "--weights", weights, "--json", "--scales"] + images
+        let reference = try CLI.run(arguments)
+        #expect(reference.status == 0, "\(reference.summary)")
+        for threads in ["1", "3"] {
+            let result = try CLI.run(arguments + ["--threads", threads])
+            #expect(result.status == 0, "\(result.summary)")
+            #expect(result.stdout == reference.stdout, "--threads \(threads)")
+        }
+        let zero = try CLI.run(arguments + ["--threads", "0"])
+        #expect(zero.status == 64, "\(zero.summary)")
+        #expect(zero.stderr.contains("--threads"))
+    }
+
     /// "NCP=0.1 NOR=0.9" -> [("NCP", 0.1), ("NOR", 0.9)]
     static func classProbabilities(_ field: String) throws -> [(String, Float)] {
         try field.split(separator: " ").map { pair in
