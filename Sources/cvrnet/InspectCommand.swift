@@ -277,12 +277,8 @@ struct WeightsInspection {
     }
 
     private mutating func detectNamingScheme(_ layerNames: [String]) {
-        let names = Set(layerNames)
-        if names.contains("res_conv1_conv") {
-            namingScheme = .tfKeras
-        } else if names.contains("res_conv1") {
-            namingScheme = .keras231
-        } else {
+        namingScheme = NamingScheme.detect(layerNames: Set(layerNames))
+        if namingScheme == nil {
             problem("'\(path)': neither res_conv1_conv (tf.keras) nor res_conv1 (Keras 2.3.1) is among its layers: not a CVR-Net weights file")
         }
     }
@@ -309,22 +305,17 @@ struct WeightsInspection {
             problem("'\(path)' has no Xception layers (xce_*) with weights")
         }
 
-        // Head k: Dense 512, Dense 128, MKH_k (Dense 64), Dense N. The unnamed Dense layers are
-        // auto-named dense[_N] in creation order, head by head.
-        let dense = Self.autoNamed("dense", in: layerNames)
+        // Head k: Dense 512, Dense 128, MKH_k (Dense 64), Dense N (the layout's head rule).
+        let dense = CVRNetLayout.autoNamedDense(in: layerNames)
+        let headLayers = CVRNetLayout.headLayers(autoNamedDense: dense)
         var finalUnits: [Int] = []
-        if dense.count != 15 {
-            problem("'\(path)' has \(dense.count) auto-named Dense layers (dense, dense_N), expected 15 (three per head besides MKH_k), so the heads cannot be told apart")
+        if headLayers == nil {
+            problem("'\(path)' has \(dense.count) auto-named Dense layers (dense, dense_N), expected \(CVRNetLayout.autoNamedDenseCount) (three per head besides MKH_k), so the heads cannot be told apart")
         }
         for scale in HeadScale.allCases {
-            let k = scale.rawValue
-            let mkh = "MKH_\(k)"
-            var layers = [mkh]
-            if dense.count == 15 {
-                let own = Array(dense[(3 * (k - 1))..<(3 * k)])
-                layers = [own[0], own[1], mkh, own[2]]
-            }
-            if !names.contains(mkh) { problem("'\(path)' has no layer \(mkh) (the Dense 64 layer of head \(k))") }
+            let mkh = CVRNetLayout.namedHeadLayer(scale)
+            let layers = headLayers?[scale.rawValue - 1] ?? [mkh]
+            if !names.contains(mkh) { problem("'\(path)' has no layer \(mkh) (the Dense 64 layer of head \(scale.rawValue))") }
             let count = layers.reduce(0) { $0 + (parameters[$1] ?? 0) }
             heads.append(HeadParameters(scale: scale, layers: layers, parameters: count))
             assigned.formUnion(layers)
@@ -332,11 +323,11 @@ struct WeightsInspection {
                 finalUnits.append(kernel[1])
             }
         }
-        if finalUnits.count == 5 {
+        if finalUnits.count == HeadScale.allCases.count {
             if Set(finalUnits).count == 1 {
                 classCount = finalUnits[0]
             } else {
-                problem("'\(path)': the five heads disagree on the class count (\(finalUnits.map(String.init).joined(separator: ", ")))")
+                problem(CVRNetError.headsDisagree(path: path, classCounts: finalUnits).description)
             }
         }
         otherParameters = parameters.filter { !assigned.contains($0.key) }.values.reduce(0, +)
@@ -358,20 +349,6 @@ struct WeightsInspection {
                 }
             }
         }
-    }
-
-    /// `base`, `base_1`, `base_2`, ... among `names`, ordered by their number.
-    static func autoNamed(_ base: String, in names: [String]) -> [String] {
-        var found: [(Int, String)] = []
-        for name in names {
-            if name == base { found.append((0, name)); continue }
-            guard name.hasPrefix(base + "_") else { continue }
-            let suffix = name.dropFirst(base.count + 1)
-            if !suffix.isEmpty, suffix.allSatisfy(\.isASCII), suffix.allSatisfy(\.isNumber), let n = Int(suffix) {
-                found.append((n, name))
-            }
-        }
-        return found.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     // MARK: Output
