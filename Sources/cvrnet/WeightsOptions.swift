@@ -182,12 +182,9 @@ struct WeightsOptions: ParsableArguments {
         do {
             model = try CVRNetModel(weightsPath: path, labels: labels?.labels)
         } catch {
-            if case .labelCount(let given, let expected, _) = error {
-                Console.error("\(labels?.source ?? "the labels") name \(given) classes but the weights file '\(path)' has \(expected)")
-            } else {
-                Console.error(error.description + source.note)
-            }
-            throw ExitStatus.weightsUnusable.code
+            let message = ErrorMessages.model(error, path: path, labelsSource: labels?.source, weightsSource: source)
+            Console.error(message.text)
+            throw message.status.code
         }
         if warn { Self.warnIfReference(model) }
         return model

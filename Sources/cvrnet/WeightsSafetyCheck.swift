@@ -81,8 +81,8 @@ enum WeightsSafetyCheck {
 }
 
 /// `cvrnet check-weights PATH` (hidden): reads the whole weights file the way the other commands
-/// will (`inspect`'s walk, every weight, the model load), so that a crash or hang happens here,
-/// in a child, rather than in them.
+/// will (`inspect`'s diagnosis, every weight, the model load) and its Keras attributes by name,
+/// so that a crash or hang happens here, in a child, rather than in them.
 struct CheckWeightsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-weights", abstract: "Read a weights file completely (used internally).",
@@ -91,9 +91,20 @@ struct CheckWeightsCommand: ParsableCommand {
     @Argument var path: String
 
     func run() throws {
-        if let options = try? WeightsOptions.parse([]) {
-            _ = WeightsInspection.inspect(path: path, options: options, checkSafety: false)
+        // Keras attributes opened by name, as HDF5File's public readers open them: libhdf5 crashes
+        // on some damaged attributes only then (h5a-close-segv.h5), while the Keras reader's
+        // attribute iteration refuses the file before. A file that crashes libhdf5 either way is
+        // refused.
+        if let hdf5 = try? HDF5File(path: path) {
+            for root in ["/", "/model_weights"] where root == "/" || hdf5.isGroup(root) {
+                for name in ["keras_version", "backend", "cvrnet_reference_weights"] { _ = hdf5.stringAttribute(name, at: root) }
+                let prefix = root == "/" ? "" : root
+                for layer in hdf5.kerasStringArrayAttribute("layer_names", at: root) ?? [] where hdf5.isGroup(prefix + "/" + layer) {
+                    _ = hdf5.kerasStringArrayAttribute("weight_names", at: prefix + "/" + layer)
+                }
+            }
         }
+        _ = CVRNetModel.diagnose(weightsPath: path)
         if let file = try? KerasWeightsFile(path: path, keras3LayerTable: CVRNetModel.keras3LayerTable) {
             for layer in file.layerNames { _ = try? file.weights(ofLayer: layer) }
         }
