@@ -85,7 +85,7 @@ struct ExplainCommand: ParsableCommand {
                 original = try loader.decodeRGB(path: path)
             } catch {
                 failures += 1
-                Console.error(error.description)
+                Console.error(ErrorMessages.image(error))
                 continue
             }
             if let note = ImageOptions.noteLine(for: original.notes, path: path) { Console.error(note) }
@@ -96,7 +96,7 @@ struct ExplainCommand: ParsableCommand {
                 explanation = try model.explain(pixels: pixels, classIndex: classIndex)
             } catch {
                 failures += 1
-                Console.error("\(path): \(error.description)")
+                Console.error(ErrorMessages.image(error, path: path))
                 continue
             }
             let stem = Self.uniqueStem(for: path, taken: &taken)
