@@ -31,19 +31,12 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from cvrnet_common import ROOT, fnv1a64  # noqa: E402
 OUT_DIR = os.path.join(ROOT, "Tests", "Fixtures", "dicom")
 RNG = np.random.default_rng(20261201)
 ROWS, COLUMNS = 47, 61
 RESCALE = "trunc"  # DCMTK stores rescaled values as integers (C cast): matched on cr-slope* files  # not square, not 224: the nearest resize matters
 
-
-def fnv1a64(data: bytes) -> str:
-    h = 0xCBF29CE484222325
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return f"{h:016x}"
 
 
 def picture(low, high, rows=ROWS, columns=COLUMNS):

@@ -4,7 +4,7 @@ import Foundation
 
 /// `--weights` and `--labels`, shared by every command, and how they are resolved.
 struct WeightsOptions: ParsableArguments {
-    static let defaultRelativePath = "weights/reference-2class-keras231-weights.hdf5"
+    static let defaultRelativePath = ReferenceWeights.defaultRelativePath
     static let environmentVariable = "CVRNET_WEIGHTS"
 
     @Option(name: .customLong("weights"), help: ArgumentHelp(
