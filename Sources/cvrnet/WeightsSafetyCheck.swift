@@ -15,16 +15,18 @@ import KerasFormat
 /// refused with an ordinary error, is then opened in-process, where the same reads give the same
 /// ordinary outcome. Files that passed are remembered by path, size, modification time and inode
 /// in `$XDG_CACHE_HOME/cvrnet/checked-weights` (or `~/.cache/...`), so later runs pay nothing;
-/// a file that changes is checked again.
+/// a file that changes is checked again, and so is every file after cvrnet itself changes (the
+/// key names the executable's inode, size and modification time): a new build may read more of
+/// a file than the build that checked it.
 enum WeightsSafetyCheck {
     /// A reference-sized file loads in well under a second; this only stops endless loops.
     static let timeLimit: TimeInterval = 30
 
     /// Why the file cannot be opened safely, or nil when it can.
     static func problem(path: String) -> String? {
-        guard let key = cacheKey(path) else { return nil }  // missing or unreadable: the loader says so
-        if isRemembered(key) { return nil }
         guard let executable = WeightsOptions.executablePath() else { return nil }
+        guard let key = cacheKey(path, checkedBy: executable) else { return nil }  // missing or unreadable: the loader says so
+        if isRemembered(key) { return nil }
         let child = Process()
         child.executableURL = URL(fileURLWithPath: executable)
         child.arguments = ["check-weights", path]
@@ -49,11 +51,12 @@ enum WeightsSafetyCheck {
         return nil
     }
 
-    private static func cacheKey(_ path: String) -> String? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
+    private static func cacheKey(_ path: String, checkedBy executable: String) -> String? {
+        var st = stat(), exe = stat()
+        guard stat(path, &st) == 0, stat(executable, &exe) == 0 else { return nil }
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        return "\(st.st_dev) \(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(absolute)"
+        return "\(exe.st_ino) \(exe.st_size) \(exe.st_mtim.tv_sec).\(exe.st_mtim.tv_nsec) "
+            + "\(st.st_dev) \(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(absolute)"
     }
 
     private static var cacheFile: URL {
