@@ -27,7 +27,7 @@ let package = Package(
                 cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0"])],
                 linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"),
                                  .linkedLibrary("gdcmDICT"), .linkedLibrary("gdcmIOD"),
-                                 .linkedLibrary("gdcmCommon")]),
+                                 .linkedLibrary("gdcmCommon"), .linkedLibrary("z")]),
 
         // AVX-512 micro-kernels (packed-weight GEMM, depthwise 3x3), chosen at run time.
         .target(name: "CAVX512Kernels"),

@@ -81,6 +81,11 @@ struct ExplainCommand: ParsableCommand {
         var writeFailed = false
         for path in images {
             let original: RGBImage
+            if let problem = DICOMSafetyCheck.problem(path: path, options: loader.options) {
+                failures += 1
+                Console.error(problem)
+                continue
+            }
             do {
                 original = try loader.decodeRGB(path: path)
             } catch {

@@ -105,10 +105,15 @@ final class ImagePipeline: @unchecked Sendable {
             condition.unlock()
             if stop { break }
             let image: Result<ModelInputImage, ImageFailure>
-            do {
-                image = .success(try loader.load(path: path))
-            } catch {
-                image = .failure(ImageFailure(message: ErrorMessages.image(error, path: path)))
+            if let problem = DICOMSafetyCheck.problem(path: path, options: loader.options) {
+                // A DICOM file is decoded in a child first: a GDCM crash there is one failure.
+                image = .failure(ImageFailure(message: problem))
+            } else {
+                do {
+                    image = .success(try loader.load(path: path))
+                } catch {
+                    image = .failure(ImageFailure(message: ErrorMessages.image(error, path: path)))
+                }
             }
             condition.lock()
             decoded.append((index, image))

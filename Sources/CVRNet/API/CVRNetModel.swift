@@ -94,6 +94,10 @@ public final class CVRNetModel: Sendable {
 
     /// Loads the image at `path` exactly as Keras `load_img(path, target_size=(224, 224))` +
     /// `img_to_array` would, and classifies it.
+    ///
+    /// A DICOM file is decoded in this process by GDCM, which can abort or crash on a crafted
+    /// file; there is no guard here (the `cvrnet` tool decodes DICOM in a child process first,
+    /// see ``KerasImageLoader``). Read untrusted DICOM files in a separate process.
     public func predict(imageAt path: String, loader: KerasImageLoader = KerasImageLoader(),
                         preprocessing: InputPreprocessing = .none) throws(CVRNetError) -> Prediction {
         let image: ModelInputImage
