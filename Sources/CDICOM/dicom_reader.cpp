@@ -461,6 +461,13 @@ extern "C" cvr_dicom_status cvr_dicom_read_frame(cvr_dicom *dicom, int64_t frame
         const gdcm::PixelFormat &format = image.GetPixelFormat();
         uint64_t bytesPerSample = format.GetBitsAllocated() / 8;
         uint64_t frameBytes = rows * columns * format.GetSamplesPerPixel() * bytesPerSample;
+        // Native YBR_FULL_422 stores two samples per pixel (Y1 Y2 Cb Cr for each pair of
+        // pixels, PS3.3 C.7.6.3.1.2) and GDCM returns them as stored; compressed 4:2:2 (JPEG)
+        // comes back upsampled to three.
+        if (format.GetSamplesPerPixel() == 3
+            && image.GetPhotometricInterpretation() == gdcm::PhotometricInterpretation::YBR_FULL_422
+            && !image.GetTransferSyntax().IsEncapsulated())
+            frameBytes = frameBytes / 3 * 2;
         if (frameBytes == 0 || frameBytes > out_size) {
             set_message(message, message_capacity, "output buffer does not match the frame size");
             return CVR_DICOM_ERR_ARGUMENT;
