@@ -138,6 +138,7 @@ struct Walker {
     std::string reason;
     bool has_number_of_frames = false;
     bool has_frame_increment_pointer = false;
+    std::string photometric;  // (0028,0004) of the top-level data set, padding kept
 
     uint16_t u16(size_t at) const { return static_cast<uint16_t>(data[at] | (data[at + 1] << 8)); }
     uint32_t u32(size_t at) const {
@@ -209,9 +210,10 @@ struct Walker {
                 if (!ok) return false;
             } else {
                 if (length > size - at) return fail("the data set is truncated (an element runs past the end of the file)");
+                if (depth == 0 && group == 0x0028 && element == 0x0004 && length <= 64)
+                    photometric.assign(reinterpret_cast<const char *>(data + at), static_cast<size_t>(length));
                 at += static_cast<size_t>(length);
             }
-            (void)group; (void)element;
         }
         if (in_item) return fail("the data set is truncated inside a sequence item");
         return true;
@@ -283,6 +285,13 @@ extern "C" cvr_dicom_status cvr_dicom_open(const uint8_t *data, size_t size, cvr
         // GDCM asserts on a Frame Increment Pointer without Number of Frames (seen in RT Dose files).
         if (walker.has_frame_increment_pointer && !walker.has_number_of_frames) {
             set_message(message, message_capacity, "it has a Frame Increment Pointer but no Number of Frames");
+            return CVR_DICOM_ERR_NOT_IMAGE;
+        }
+        // cvrnet does not read PALETTE COLOR, and GDCM asserts (PixmapReader::ReadImageInternal)
+        // on one without its palette descriptors: refused before GDCM sees it.
+        if (walker.photometric.rfind("PALETTE COLOR", 0) == 0) {
+            set_message(message, message_capacity, "photometric interpretation PALETTE COLOR is not read (only "
+                        "grayscale MONOCHROME1/2 and 8-bit colour RGB, YBR_FULL, YBR_FULL_422)");
             return CVR_DICOM_ERR_NOT_IMAGE;
         }
     }
@@ -461,13 +470,6 @@ extern "C" cvr_dicom_status cvr_dicom_read_frame(cvr_dicom *dicom, int64_t frame
         const gdcm::PixelFormat &format = image.GetPixelFormat();
         uint64_t bytesPerSample = format.GetBitsAllocated() / 8;
         uint64_t frameBytes = rows * columns * format.GetSamplesPerPixel() * bytesPerSample;
-        // Native YBR_FULL_422 stores two samples per pixel (Y1 Y2 Cb Cr for each pair of
-        // pixels, PS3.3 C.7.6.3.1.2) and GDCM returns them as stored; compressed 4:2:2 (JPEG)
-        // comes back upsampled to three.
-        if (format.GetSamplesPerPixel() == 3
-            && image.GetPhotometricInterpretation() == gdcm::PhotometricInterpretation::YBR_FULL_422
-            && !image.GetTransferSyntax().IsEncapsulated())
-            frameBytes = frameBytes / 3 * 2;
         if (frameBytes == 0 || frameBytes > out_size) {
             set_message(message, message_capacity, "output buffer does not match the frame size");
             return CVR_DICOM_ERR_ARGUMENT;

@@ -11,7 +11,8 @@
 ///   G = Y - gcb[Cb] - gcr[Cr], B = Y + bcb[Cb], clamped to 0...255.
 /// - YBR_FULL_422, native (dcmimage `DiYBR422PixelTemplate`): Y1 Y2 Cb Cr per pair of
 ///   pixels, both pixels take the pair's Cb Cr; the same coefficients in double precision on
-///   the whole sum, then clamped and truncated.
+///   the whole sum, then clamped and truncated. GDCM hands the frame back already expanded
+///   to Y Cb Cr per pixel, the pair's chroma repeated, which is what DCMTK pairs up.
 /// - YBR_FULL / YBR_FULL_422 in JPEG (baseline, extended or lossless): dcmj2pnm lets its IJG
 ///   decoder convert (its default `+cp`: "convert if YCbCr photometric interpretation"), so
 ///   the colour conversion is libjpeg's `jdcolor.c` (16-bit fixed point, rounded); GDCM hands
@@ -43,16 +44,9 @@ enum DICOMColour {
         }
     }
 
-    /// Bytes of one decoded frame: native YBR_FULL_422 holds 2 samples per pixel (PS3.3
-    /// C.7.6.3.1.2; GDCM hands them back as stored), everything else 3.
-    static func frameBytes(_ conversion: Conversion, pixelCount: Int) -> Int {
-        conversion == .ybrFull422 ? 2 * pixelCount : 3 * pixelCount
-    }
-
     /// One frame as decoded (`planar` 1: three planes) to interleaved RGB.
     static func rgb(_ raw: [UInt8], width: Int, height: Int, planar: Bool, conversion: Conversion) -> [UInt8] {
         let count = width * height
-        if conversion == .ybrFull422 { return rgbFrom422(raw, count: count) }
         var interleaved = raw
         if planar {  // RRR...GGG...BBB... (or YYY...) to RGBRGB...
             for i in 0..<count {
@@ -62,8 +56,9 @@ enum DICOMColour {
             }
         }
         switch conversion {
-        case .rgb, .ybrFull422: return interleaved
+        case .rgb: return interleaved
         case .ybrFull: return convert(interleaved, count: count, tables: dcmtkTables)
+        case .ybrFull422: return convertInDouble(interleaved, count: count)
         case .jpegYCbCr: return convert(interleaved, count: count, tables: libjpegTables)
         }
     }
@@ -116,24 +111,24 @@ enum DICOMColour {
                       gShift: Int32(scaleBits))
     }()
 
-    /// DCMTK dcmimage `DiYBR422PixelTemplate`: Y1 Y2 Cb Cr per pixel pair, the double
-    /// formula `convertValue` for each, clamped to 0...maxvalue, then a C cast.
-    private static func rgbFrom422(_ raw: [UInt8], count: Int) -> [UInt8] {
+    /// DCMTK dcmimage `DiYBR422PixelTemplate::convertValue` on each pixel (its chroma the
+    /// pair's): the whole sum in double precision, clamped to 0...maxvalue, then a C cast.
+    private static func convertInDouble(_ ybr: [UInt8], count: Int) -> [UInt8] {
+        let maxValue = 255.0
         var out = [UInt8](repeating: 0, count: 3 * count)
-        func put(_ index: Int, _ y: Double, _ cb: Double, _ cr: Double) {
-            let maxValue = 255.0
-            let r = y + 1.4020 * cr - 0.7010 * maxValue
-            let g = y - 0.3441 * cb - 0.7141 * cr + 0.5291 * maxValue
-            let b = y + 1.7720 * cb - 0.8859 * maxValue
-            for (k, v) in [r, g, b].enumerated() {
-                out[3 * index + k] = v < 0 ? 0 : v > maxValue ? 255 : UInt8(v.rounded(.towardZero))
-            }
-        }
-        for pair in 0..<(count / 2) {
-            let cb = Double(raw[4 * pair + 2]), cr = Double(raw[4 * pair + 3])
-            put(2 * pair, Double(raw[4 * pair]), cb, cr)
-            put(2 * pair + 1, Double(raw[4 * pair + 1]), cb, cr)
+        for i in 0..<count {
+            let y = Double(ybr[3 * i]), cb = Double(ybr[3 * i + 1]), cr = Double(ybr[3 * i + 2])
+            let rgb = (y + 1.4020 * cr - 0.7010 * maxValue,
+                       y - 0.3441 * cb - 0.7141 * cr + 0.5291 * maxValue,
+                       y + 1.7720 * cb - 0.8859 * maxValue)
+            out[3 * i] = castClamped(rgb.0, maxValue)
+            out[3 * i + 1] = castClamped(rgb.1, maxValue)
+            out[3 * i + 2] = castClamped(rgb.2, maxValue)
         }
         return out
+    }
+
+    private static func castClamped(_ value: Double, _ maxValue: Double) -> UInt8 {
+        value < 0 ? 0 : value > maxValue ? UInt8(maxValue) : UInt8(value.rounded(.towardZero))
     }
 }

@@ -44,7 +44,8 @@ enum DICOMDecoder {
             throw .corrupt(name: name, format: .dicom, detail: "GDCM cannot describe its image")
         }
         let rows = Int(info.rows), columns = Int(info.columns), frames = Int(info.frames)
-        let photometric = String(text(of: info.photometric).filter { $0 != " " })
+        // CS padding removed; "PALETTE COLOR" keeps its inner space for the error line.
+        let photometric = text(of: info.photometric).split(separator: " ").joined(separator: " ")
         let bitsAllocated = Int(info.bits_allocated), bitsStored = Int(info.bits_stored)
         let highBit = Int(info.high_bit), signed = info.pixel_representation == 1
         let samples = Int(info.samples_per_pixel)
@@ -71,6 +72,7 @@ enum DICOMDecoder {
                 throw .unsupported(name: name, format: .dicom,
                                    detail: "\(photometric) colour with Bits Allocated \(bitsAllocated) / Bits Stored \(bitsStored); only 8-bit colour is read")
             }
+            // Pairs of pixels share chroma, interleaved (PS3.3 C.7.6.3.1.2; DCMTK refuses planar 1).
             guard conversion != .ybrFull422 || (columns % 2 == 0 && info.planar_configuration == 0) else {
                 throw .unsupported(name: name, format: .dicom,
                                    detail: "uncompressed YBR_FULL_422 needs an even number of columns and Planar Configuration 0 (it has \(columns) columns, planar configuration \(info.planar_configuration))")
@@ -83,8 +85,8 @@ enum DICOMDecoder {
         if overflow || (options.maxPixels > 0 && pixelCount > options.maxPixels) {
             throw .tooManyPixels(name: name, width: columns, height: rows, limit: options.maxPixels)
         }
-        let frameBytes = colour.map { UInt64(DICOMColour.frameBytes($0, pixelCount: pixelCount)) }
-            ?? UInt64(pixelCount) * UInt64(bitsAllocated / 8) * UInt64(samples)
+        // YBR_FULL_422 too: GDCM returns every frame with three samples per pixel.
+        let frameBytes = UInt64(pixelCount) * UInt64(bitsAllocated / 8) * UInt64(samples)
         if frameBytes.multipliedReportingOverflow(by: UInt64(max(frames, 1))).partialValue > maxDecodedBytes
             || UInt64(max(frames, 1)) > maxDecodedBytes {
             throw .unsupported(name: name, format: .dicom,

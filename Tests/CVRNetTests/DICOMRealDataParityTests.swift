@@ -8,10 +8,10 @@ import Testing
 /// default reference weights, against Keras on the PNG dcmj2pnm renders from it
 /// (`tools/make_dicom_real_data.py`). The reference weights are untrained: this checks
 /// parity, not a diagnosis. Skipped, with the reason, only when tools/prepare.sh has not run.
-@Suite(.enabled(if: DICOMRealData.manifest != nil, Comment(rawValue: DICOMRealData.missing)))
+@Suite(.enabled(if: DICOMRealData.isPrepared, Comment(rawValue: DICOMRealData.missing)))
 struct DICOMRealDataParityTests {
     @Test func chestPredictionMatchesKeras() throws {
-        let data = try #require(DICOMRealData.manifest)
+        let data = try DICOMRealData.load()
         let model = try KerasParityTests.loadModel(data.chest.weights_file)
         let image = try KerasImageLoader().load(path: data.chestDICOMPath)
         #expect(fnv1a64(image.pixels) == data.chest.input_fnv1a64)

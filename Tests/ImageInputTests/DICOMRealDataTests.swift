@@ -7,12 +7,12 @@ import Testing
 /// JPEG 2000, colour ultrasound) against the PNGs `dcmj2pnm` renders from them, written by
 /// `tools/make_dicom_real_data.py` (run by `tools/prepare.sh`). Skipped, with the reason, only
 /// when that step has not run.
-@Suite(.enabled(if: DICOMRealData.manifest != nil, Comment(rawValue: DICOMRealData.missing)))
+@Suite(.enabled(if: DICOMRealData.isPrepared, Comment(rawValue: DICOMRealData.missing)))
 struct DICOMRealDataTests {
     /// Every file, frame 1: the 8-bit picture (grey replicated, or RGB) equals dcmj2pnm's
     /// byte for byte.
     @Test func pictureEqualsDcmj2pnm() throws {
-        let data = try #require(DICOMRealData.manifest)
+        let data = try DICOMRealData.load()
         #expect(data.files.count >= 15)
         let loader = KerasImageLoader()
         var checked = 0, pixels = 0
@@ -35,7 +35,7 @@ struct DICOMRealDataTests {
     /// The CR chest's network input equals Keras `img_to_array(load_img(png, target_size=(224,
     /// 224)))` of dcmj2pnm's PNG, bit for bit (FNV-1a 64 of the float32 bytes).
     @Test func chestModelInputEqualsKeras() throws {
-        let data = try #require(DICOMRealData.manifest)
+        let data = try DICOMRealData.load()
         let input = try KerasImageLoader().load(path: data.chestDICOMPath)
         #expect(input.width == 224 && input.height == 224 && input.sourceFormat == .dicom)
         #expect(fnv1a64(input.pixels) == data.chest.input_fnv1a64, "\(data.chest.file): input differs from Keras on \(data.chest.png)")

@@ -35,9 +35,13 @@ public struct DICOMRealData: Decodable, Sendable {
     /// The message tests are skipped with when the manifest is absent.
     public static let missing = "\(manifestURL.path) is missing: run tools/prepare.sh (it installs pydicom-data and renders the real DICOM files)"
 
-    /// The manifest, or nil when tools/prepare.sh has not made it.
-    public static let manifest: DICOMRealData? = try? JSONDecoder().decode(
-        DICOMRealData.self, from: Data(contentsOf: manifestURL))
+    /// Whether tools/prepare.sh has made the manifest (the tests are skipped otherwise).
+    public static let isPrepared = FileManager.default.fileExists(atPath: manifestURL.path)
+
+    /// The manifest; a file that does not decode is an error, not a skip.
+    public static func load() throws -> DICOMRealData {
+        try JSONDecoder().decode(DICOMRealData.self, from: Data(contentsOf: manifestURL))
+    }
 
     public func dicomPath(_ file: File) -> String { (data_folder as NSString).appendingPathComponent(file.file) }
     public func pngPath(_ name: String) -> String { Self.folder.appendingPathComponent(name).path }
