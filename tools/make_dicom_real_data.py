@@ -24,7 +24,8 @@ check parity, they mean nothing medically).
 
     .venv/bin/python tools/make_dicom_real_data.py
 
-tools/prepare.sh runs it. About 20-40 s, most of it TensorFlow's start and the model build.
+tools/prepare.sh runs it: 56 s measured on a busy 2-core machine (19 s rendering, 31 s
+TensorFlow's start, the model build and one prediction).
 """
 
 import importlib.metadata
