@@ -155,6 +155,7 @@ struct Walker {
     bool has_frame_increment_pointer = false;
     // Samples per Pixel (0028,0002) of the top-level data set, when present as one US value.
     int samples_per_pixel = -1;
+    std::string photometric;  // (0028,0004) of the top-level data set, padding kept
 
     uint16_t u16(size_t at) const { return static_cast<uint16_t>(data[at] | (data[at + 1] << 8)); }
     uint32_t u32(size_t at) const {
@@ -237,9 +238,10 @@ struct Walker {
             } else {
                 if (length > size - at) return fail("the data set is truncated (an element runs past the end of the file)");
                 if (depth == 0 && group == 0x0028 && element == 0x0002 && length == 2) samples_per_pixel = u16(at);
+                if (depth == 0 && group == 0x0028 && element == 0x0004 && length <= 64)
+                    photometric.assign(reinterpret_cast<const char *>(data + at), static_cast<size_t>(length));
                 at += static_cast<size_t>(length);
             }
-            (void)group; (void)element;
         }
         if (in_item) return fail("the data set is truncated inside a sequence item");
         return true;
@@ -397,6 +399,13 @@ extern "C" cvr_dicom_status cvr_dicom_open(const uint8_t *data, size_t size, cvr
             set_message(message, message_capacity, "Samples per Pixel is " + std::to_string(walker.samples_per_pixel)
                         + " (1, 3 or 4 expected)");
             return CVR_DICOM_ERR_PARSE;
+        }
+        // cvrnet does not read PALETTE COLOR, and GDCM asserts (PixmapReader::ReadImageInternal)
+        // on one without its palette descriptors: refused before GDCM sees it.
+        if (walker.photometric.rfind("PALETTE COLOR", 0) == 0) {
+            set_message(message, message_capacity, "photometric interpretation PALETTE COLOR is not read (only "
+                        "grayscale MONOCHROME1/2 and 8-bit colour RGB, YBR_FULL, YBR_FULL_422)");
+            return CVR_DICOM_ERR_NOT_IMAGE;
         }
     }
     std::lock_guard<std::mutex> guard(gdcm_lock());
