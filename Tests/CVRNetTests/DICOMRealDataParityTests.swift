@@ -8,7 +8,7 @@ import Testing
 /// default reference weights, against Keras on the PNG dcmj2pnm renders from it
 /// (`tools/make_dicom_real_data.py`). The reference weights are untrained: this checks
 /// parity, not a diagnosis. Skipped, with the reason, only when tools/prepare.sh has not run.
-@Suite(.enabled(if: DICOMRealData.isPrepared, Comment(rawValue: DICOMRealData.missing)))
+@Suite
 struct DICOMRealDataParityTests {
     @Test func chestPredictionMatchesKeras() throws {
         let data = try DICOMRealData.load()

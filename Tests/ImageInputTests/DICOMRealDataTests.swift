@@ -7,7 +7,7 @@ import Testing
 /// JPEG 2000, colour ultrasound) against the PNGs `dcmj2pnm` renders from them, written by
 /// `tools/make_dicom_real_data.py` (run by `tools/prepare.sh`). Skipped, with the reason, only
 /// when that step has not run.
-@Suite(.enabled(if: DICOMRealData.isPrepared, Comment(rawValue: DICOMRealData.missing)))
+@Suite
 struct DICOMRealDataTests {
     /// Every file, frame 1: the 8-bit picture (grey replicated, or RGB) equals dcmj2pnm's
     /// byte for byte.

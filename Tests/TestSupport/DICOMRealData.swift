@@ -32,15 +32,17 @@ public struct DICOMRealData: Decodable, Sendable {
 
     public static let folder = RepositoryPaths.golden.appendingPathComponent("dicom-real")
     public static let manifestURL = folder.appendingPathComponent("manifest.json")
-    /// The message tests are skipped with when the manifest is absent.
-    public static let missing = "\(manifestURL.path) is missing: run tools/prepare.sh (it installs pydicom-data and renders the real DICOM files)"
+    struct Missing: Error, CustomStringConvertible {
+        var description: String {
+            "\(manifestURL.path) is missing: run tools/prepare.sh (it installs pydicom-data and renders the real DICOM files)"
+        }
+    }
 
-    /// Whether tools/prepare.sh has made the manifest (the tests are skipped otherwise).
-    public static let isPrepared = FileManager.default.fileExists(atPath: manifestURL.path)
-
-    /// The manifest; a file that does not decode is an error, not a skip.
+    /// The manifest. Absent is a failure, not a skip, like every other golden file: the test
+    /// command runs tools/prepare.sh first, so a missing manifest means that step broke.
     public static func load() throws -> DICOMRealData {
-        try JSONDecoder().decode(DICOMRealData.self, from: Data(contentsOf: manifestURL))
+        guard FileManager.default.fileExists(atPath: manifestURL.path) else { throw Missing() }
+        return try JSONDecoder().decode(DICOMRealData.self, from: Data(contentsOf: manifestURL))
     }
 
     public func dicomPath(_ file: File) -> String { (data_folder as NSString).appendingPathComponent(file.file) }
