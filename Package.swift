@@ -27,7 +27,7 @@ let package = Package(
                 cxxSettings: [.unsafeFlags(["-I/usr/include/gdcm-3.0"])],
                 linkerSettings: [.linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"),
                                  .linkedLibrary("gdcmDICT"), .linkedLibrary("gdcmIOD"),
-                                 .linkedLibrary("gdcmCommon")]),
+                                 .linkedLibrary("gdcmCommon"), .linkedLibrary("z")]),
 
         // AVX-512 micro-kernels (packed-weight GEMM, depthwise 3x3), chosen at run time.
         .target(name: "CAVX512Kernels"),
@@ -40,17 +40,19 @@ let package = Package(
         .target(name: "ImageInput", dependencies: ["CImageCodecs", "CDICOM"]),
         // The CVR-Net graph, weight binding and the public API.
         .target(name: "CVRNet", dependencies: ["CVRNetKernels", "KerasFormat", "ImageInput"]),
+        // FNV-1a 64, the hash of --shard and of the fixtures' input tensors (CLI and tests share it).
+        .target(name: "Checksums"),
         // scikit-learn's classification metrics (ROC, PR, report, intervals) in plain Swift.
         .target(name: "Evaluation"),
         // The command-line tool.
         .executableTarget(name: "cvrnet", dependencies: [
-            "CVRNet", "CVRNetKernels", "Evaluation", "ImageInput", "KerasFormat", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "CVRNet", "CVRNetKernels", "Checksums", "Evaluation", "ImageInput", "KerasFormat", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Times this engine for tools/benchmark.py, which runs the peers in the same run.
         .executableTarget(name: "cvrnet-benchmark", dependencies: ["CVRNet", "COpenBLAS"]),
 
         // Tests mirror the source layout; TestSupport finds fixtures and shared assertions.
-        .target(name: "TestSupport", dependencies: ["KerasFormat"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Checksums", "KerasFormat"], path: "Tests/TestSupport"),
         .testTarget(name: "CVRNetKernelsTests", dependencies: ["CVRNetKernels", "TestSupport"]),
         .testTarget(name: "KerasFormatTests", dependencies: ["KerasFormat", "TestSupport"]),
         .testTarget(name: "ImageInputTests", dependencies: ["ImageInput", "TestSupport"]),

@@ -43,15 +43,12 @@ import sys
 import tempfile
 import time
 
-TOOLS = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(TOOLS)
-DEFAULT_WEIGHTS = "weights/reference-2class-keras231-weights.hdf5"
+from cvrnet_common import DEFAULT_WEIGHTS, GFLOP_PER_IMAGE, ROOT, TOOLS  # noqa: E402
 SAMPLE_DIR = "Tests/Fixtures/sample-images"
 # Four fixed sample images: RGB resized, gray exactly 224x224, palette, RGBA.
 SAMPLE_IMAGES = ["png-rgb8-333x287.png", "png-gray8-224x224.png", "png-palette-240x250.png",
                  "png-rgba8-256x320.png"]
 CLASSIFY_IMAGE = "png-rgb8-333x287.png"
-GFLOP_PER_IMAGE = 16.8
 IMAGE_SHAPE = (224, 224, 3)
 DEFAULT_OPSET = 17
 # Bump when mode_convert changes what it writes: cached ONNX files are then converted again.

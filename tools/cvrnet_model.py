@@ -72,8 +72,7 @@ XCEPTION_BN_EPSILON = 1e-3
 # Parameter count of the notebook's 2-class model (its model.summary()).
 NOTEBOOK_PARAMS_2CLASS = 48_602_610
 
-FNV64_OFFSET = 0xCBF29CE484222325
-FNV64_PRIME = 0x100000001B3
+from cvrnet_common import fnv1a64  # noqa: E402,F401  (tools import it from here too)
 
 
 def keras_version_string():
@@ -252,19 +251,6 @@ def load_keras_input(path):
     arr = keras.utils.img_to_array(img)
     assert arr.dtype == np.float32 and arr.shape == INPUT_SHAPE, (arr.dtype, arr.shape)
     return arr
-
-
-def fnv1a64(data):
-    """FNV-1a 64-bit over bytes, or over the float32 little-endian bytes of an array.
-    Returns the lowercase 16-hex-digit string."""
-    if isinstance(data, np.ndarray):
-        data = np.ascontiguousarray(data, dtype="<f4").tobytes()
-    h = FNV64_OFFSET
-    prime = FNV64_PRIME
-    mask = 0xFFFFFFFFFFFFFFFF
-    for b in data:
-        h = ((h ^ b) * prime) & mask
-    return "%016x" % h
 
 
 # ----------------------------------------------------------------------------------------

@@ -27,7 +27,9 @@ from scipy.stats import binomtest
 from sklearn.metrics import (auc, average_precision_score, classification_report, confusion_matrix,
                              precision_recall_curve, roc_curve)
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+import cvrnet_common  # noqa: E402
+
+ROOT = pathlib.Path(cvrnet_common.ROOT)
 OUT = ROOT / "Tests" / "Fixtures" / "evaluation" / "metrics.json"
 BOOTSTRAP_RESAMPLES = 200
 SEED = 200711993

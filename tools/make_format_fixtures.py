@@ -22,7 +22,7 @@ import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from cvrnet_common import ROOT  # noqa: E402
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "format")
 SEED = 20200723  # arXiv 2007.11993 went up in July 2020
 

@@ -34,7 +34,7 @@ import zlib  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from cvrnet_common import ROOT, fnv1a64  # noqa: E402
 OUT_DIR = os.path.join(ROOT, "Tests", "Fixtures", "image-inputs")
 SEED = 1234
 RNG = np.random.default_rng(SEED)
@@ -45,13 +45,6 @@ ADAM7 = [(0, 8, 0, 8), (0, 8, 4, 8), (4, 8, 0, 4), (0, 4, 2, 4), (2, 4, 0, 2), (
 # ----------------------------------------------------------------------------------------
 # Helpers
 # ----------------------------------------------------------------------------------------
-
-def fnv1a64(data: bytes) -> str:
-    h = 0xCBF29CE484222325
-    for b in data:
-        h ^= b
-        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return f"{h:016x}"
 
 
 def chunk(kind: bytes, body: bytes, crc_xor: int = 0) -> bytes:
@@ -289,11 +282,11 @@ def error_inputs(png_bytes: bytes, jpeg_bytes: bytes):
     # Absurd dimensions with hardly any data: refused from the header.
     huge = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
-    items.append(("png-100000x100000.png", huge, "tooManyPixels", "--max-pixels"))
+    items.append(("png-100000x100000.png", huge, "tooManyPixels", "more than the limit of"))
     sof = jpeg_bytes.index(b"\xff\xc0")
     big = bytearray(jpeg_bytes)
     big[sof + 5:sof + 9] = struct.pack(">HH", 60000, 60000)
-    items.append(("jpeg-60000x60000.jpg", bytes(big), "tooManyPixels", "--max-pixels"))
+    items.append(("jpeg-60000x60000.jpg", bytes(big), "tooManyPixels", "more than the limit of"))
     # An unknown marker where EOI should be: PIL's jpeg_finish_decompress fails.
     items.append(("jpeg-bad-eoi.jpg", jpeg_bytes[:-1] + b"\xf9", "corrupt", "JPEG"))
     return items

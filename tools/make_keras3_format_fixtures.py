@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 
 import keras  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from cvrnet_common import ROOT  # noqa: E402
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "keras3")
 
 

@@ -30,7 +30,7 @@ archive on its model.weights.h5 member) and is then read back by Keras 3 itself
 outputs weights/golden/<stem>.json (+ .taps for two images), stem = file name minus its last
 extension. Untrained seeded weights: no clinical meaning.
 
-`--layer-table` also writes Sources/CVRNet/Loading/Keras3LayerTable.swift: CVR-Net's layers in
+`--layer-table` also writes Sources/CVRNet/Layout/Keras3LayerTable.swift: CVR-Net's layers in
 Keras 3 `model.layers` order with their `layers/<snake_case class>[_k]` paths, the table cvrnet
 uses for .weights.h5 files without `name` attributes.
 """
@@ -53,11 +53,11 @@ import numpy as np  # noqa: E402
 
 import keras  # noqa: E402  (Keras 3)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from cvrnet_common import ROOT, fnv1a64  # noqa: E402
 WEIGHTS_DIR = os.path.join(ROOT, "weights")
 GOLDEN_DIR = os.path.join(WEIGHTS_DIR, "golden")
 IMAGES_DIR = os.path.join(ROOT, "Tests", "Fixtures", "sample-images")
-TABLE_SWIFT = os.path.join(ROOT, "Sources", "CVRNet", "Loading", "Keras3LayerTable.swift")
+TABLE_SWIFT = os.path.join(ROOT, "Sources", "CVRNet", "Layout", "Keras3LayerTable.swift")
 GENERATOR = "tools/make_keras3_reference.py"
 SEED = "11993"
 REFERENCE_NOTE = ("untrained seeded reference weights made by tools/make_reference_weights.py "
@@ -69,7 +69,6 @@ TAP_LAYERS = {"head1": "concatenate", "head2": "res_conv4_block6_out",
               "head3": "res_conv3_block4_out", "head4": "xce_block4_sepconv2_bn",
               "head5": "xce_block13_sepconv2_bn"}
 TAP_IMAGES = ["png-gray8-224x224.png", "png-rgb8-333x287.png"]
-FNV64_OFFSET, FNV64_PRIME = 0xCBF29CE484222325, 0x100000001B3
 
 # (file, classes, source weights file, how it is written)
 FILES = [
@@ -236,13 +235,6 @@ def read_back(path, kind, num_classes):
     return model
 
 
-def fnv1a64(arr):
-    h = FNV64_OFFSET
-    for b in np.ascontiguousarray(arr, dtype="<f4").tobytes():
-        h = ((h ^ b) * FNV64_PRIME) & 0xFFFFFFFFFFFFFFFF
-    return "%016x" % h
-
-
 def tap_stats(t):
     t64 = t.astype(np.float64)
     return {"shape": list(t.shape), "mean": float(t64.mean()), "std": float(t64.std()),
@@ -336,7 +328,7 @@ def write_layer_table(model, weights_path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--layer-table", action="store_true",
-                    help="also rewrite Sources/CVRNet/Loading/Keras3LayerTable.swift")
+                    help="also rewrite Sources/CVRNet/Layout/Keras3LayerTable.swift")
     ap.add_argument("--only", action="append", help="write only this file name (repeatable)")
     args = ap.parse_args()
     t_start = time.time()

@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from cvrnet_common import ROOT  # noqa: E402
 OUT_DIR = os.path.join(ROOT, "Tests", "Fixtures", "layers")
 SEED = 20071199
 MAX_TOTAL_BYTES = 5_000_000

@@ -21,7 +21,7 @@ import os
 import h5py
 import numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from cvrnet_common import ROOT, head_layers  # noqa: E402
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "model-errors")
 SEED = 20200723
 
@@ -44,9 +44,7 @@ def layer_names(scheme, with_xception=True):
         convs = [f"xce_conv2d_{i}" for i in range(1, 5)]
         norms = [f"xce_batch_normalization_{i}" for i in range(1, 5)]
         dense = [f"dense_{i}" for i in range(1, 16)]
-    heads = []
-    for k in range(5):
-        heads += [dense[3 * k], dense[3 * k + 1], f"MKH_{k + 1}", dense[3 * k + 2]]
+    heads = [layer for head in head_layers(dense) for layer in head]
     return stem + (convs + norms if with_xception else []) + heads, dense
 
 
@@ -85,8 +83,8 @@ def main():
         """The final Dense layer of every head: kernel (64, N) and bias (N,)."""
         _, dense = layer_names(scheme)
         out = {}
-        for k, n in enumerate(units):
-            layer = dense[3 * k + 2]
+        for head, n in zip(head_layers(dense), units):
+            layer = head[3]
             out[layer] = [(f"{layer}/kernel:0", normal(64, n)), (f"{layer}/bias:0", normal(n))]
         return out
 

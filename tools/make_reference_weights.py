@@ -45,7 +45,7 @@ import cvrnet_model as cm  # noqa: E402
 
 keras = cm.keras
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from cvrnet_common import ROOT  # noqa: E402
 WEIGHTS_DIR = os.path.join(ROOT, "weights")
 GOLDEN_DIR = os.path.join(WEIGHTS_DIR, "golden")
 IMAGES_DIR = os.path.join(ROOT, "Tests", "Fixtures", "sample-images")

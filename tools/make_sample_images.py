@@ -34,7 +34,7 @@ from PIL import Image, JpegImagePlugin  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cvrnet_model  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from cvrnet_common import ROOT  # noqa: E402
 OUT_DIR = os.path.join(ROOT, "Tests", "Fixtures", "sample-images")
 SEED = 20200723
 MAX_FOLDER_BYTES = 1_500_000

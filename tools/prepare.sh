@@ -3,7 +3,9 @@
 # committed: the tools' Python environment (tools/setup_venv.sh), then
 #  1. the reference weights and their Keras golden outputs (tools/make_reference_weights.py),
 #  2. Keras's Grad-CAM maps of those weights (tools/make_gradcam_golden.py),
-#  3. the Keras 3 reference files and Keras 3's golden outputs (tools/make_keras3_reference.py).
+#  3. the Keras 3 reference files and Keras 3's golden outputs (tools/make_keras3_reference.py),
+#  4. real DICOM files (PyPI pydicom-data) rendered by dcmj2pnm, and Keras on the CR chest
+#     (tools/make_dicom_real_data.py).
 # Each step is skipped when all its outputs exist and are newer than the scripts, requirements,
 # weights and sample images they come from. `--force` regenerates everything.
 # (Sample images and layer fixtures are committed; their scripts are run by hand.)
@@ -92,3 +94,9 @@ outputs=(
 inputs=(tools/make_keras3_reference.py tools/requirements.txt
         weights/reference-2class-tfkeras-weights.hdf5 weights/reference-3class-tfkeras-model.h5 "${samples[@]}")
 step "Keras 3 reference files" make_keras3_reference.py
+
+# 4. Real DICOM files against dcmj2pnm, Keras's input and prediction on the CR chest; under a minute.
+outputs=(weights/golden/dicom-real/manifest.json)
+inputs=(tools/make_dicom_real_data.py tools/make_dicom_fixtures.py tools/cvrnet_model.py tools/requirements.txt
+        weights/reference-2class-keras231-weights.hdf5)
+step "real DICOM files against dcmj2pnm and Keras" make_dicom_real_data.py

@@ -5,7 +5,9 @@
 #include <gdcmImage.h>
 #include <gdcmSequenceOfItems.h>
 #include <gdcmTrace.h>
+#include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <new>
@@ -87,6 +89,19 @@ const gdcm::DataSet &dataset(const cvr_dicom *dicom) {
     return dicom->reader.GetFile().GetDataSet();
 }
 
+// The value representations of PS3.5 6.2 (2019 and later). GDCM reads an element with any
+// other VR as if it had a 4-byte length: in an explicit VR data set it then takes value bytes
+// for a length (a fuzzed "CS" became "C/": GDCM allocated 1.3 GB and spent 10 s on a 12 KB
+// file) and no longer parses what the walks below checked. So an unknown VR is refused.
+bool known_vr(char v0, char v1) {
+    static const char *vrs[] = {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "OB",
+                                "OD", "OF", "OL", "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM",
+                                "UC", "UI", "UL", "UN", "UR", "US", "UT", "UV"};
+    for (const char *vr : vrs)
+        if (vr[0] == v0 && vr[1] == v1) return true;
+    return false;
+}
+
 // GDCM asserts (aborts the process) on some truncated File Meta Information groups, so the
 // group 0002 elements after "DICM" are walked here first: every header and value must lie
 // inside the data, with explicit VR little endian as PS3.10 7.1 requires for this group.
@@ -109,8 +124,8 @@ bool file_meta_fits(const uint8_t *data, size_t size, std::string &reason) {
                 | static_cast<uint64_t>(data[at + 10]) << 16 | static_cast<uint64_t>(data[at + 11]) << 24;
             header = 12;
         } else {
-            if (vr[0] < 'A' || vr[0] > 'Z' || vr[1] < 'A' || vr[1] > 'Z') {
-                reason = "the file meta information is not explicit VR little endian";
+            if (!known_vr(vr[0], vr[1])) {
+                reason = "the file meta information is not explicit VR little endian (an unknown VR)";
                 return false;
             }
             length = static_cast<uint64_t>(data[at + 6]) | static_cast<uint64_t>(data[at + 7]) << 8;
@@ -138,6 +153,9 @@ struct Walker {
     std::string reason;
     bool has_number_of_frames = false;
     bool has_frame_increment_pointer = false;
+    // Samples per Pixel (0028,0002) of the top-level data set, when present as one US value.
+    int samples_per_pixel = -1;
+    std::string photometric;  // (0028,0004) of the top-level data set, padding kept
 
     uint16_t u16(size_t at) const { return static_cast<uint16_t>(data[at] | (data[at + 1] << 8)); }
     uint32_t u32(size_t at) const {
@@ -182,6 +200,7 @@ struct Walker {
             bool sequence_like = false;
             if (explicit_vr) {
                 char v0 = static_cast<char>(data[at + 4]), v1 = static_cast<char>(data[at + 5]);
+                if (!known_vr(v0, v1)) return fail("an element has an unknown value representation (VR)");
                 bool long_form = (v0 == 'O' && (v1 == 'B' || v1 == 'W' || v1 == 'F' || v1 == 'D' || v1 == 'L' || v1 == 'V'))
                     || (v0 == 'S' && (v1 == 'Q' || v1 == 'V')) || (v0 == 'U' && (v1 == 'T' || v1 == 'N' || v1 == 'C'
                     || v1 == 'R' || v1 == 'V'));
@@ -201,6 +220,15 @@ struct Walker {
             }
             if (length == 0xFFFFFFFFu) {
                 if (!sequence_like) return fail("an element has an undefined length its VR does not allow");
+                // Explicit VR: only SQ, UN and encapsulated Pixel Data may have an undefined length
+                // (PS3.5 7.1.1); GDCM asserts on any other ("VRField == VR::UN" in
+                // ExplicitDataElement::ReadValue, found on an OB element (7FE0,CD10)).
+                if (explicit_vr) {
+                    char v0 = static_cast<char>(data[at - 8]), v1 = static_cast<char>(data[at - 7]);
+                    bool allowed = (v0 == 'S' && v1 == 'Q') || (v0 == 'U' && v1 == 'N')
+                        || (group == 0x7FE0 && element == 0x0010);
+                    if (!allowed) return fail("an element other than a sequence or Pixel Data has an undefined length");
+                }
                 // UN of undefined length holds implicit VR little endian items (PS3.5 6.2.2).
                 bool saved = explicit_vr;
                 if (explicit_vr && data[at - 8] == 'U' && data[at - 7] == 'N') explicit_vr = false;
@@ -209,9 +237,11 @@ struct Walker {
                 if (!ok) return false;
             } else {
                 if (length > size - at) return fail("the data set is truncated (an element runs past the end of the file)");
+                if (depth == 0 && group == 0x0028 && element == 0x0002 && length == 2) samples_per_pixel = u16(at);
+                if (depth == 0 && group == 0x0028 && element == 0x0004 && length <= 64)
+                    photometric.assign(reinterpret_cast<const char *>(data + at), static_cast<size_t>(length));
                 at += static_cast<size_t>(length);
             }
-            (void)group; (void)element;
         }
         if (in_item) return fail("the data set is truncated inside a sequence item");
         return true;
@@ -240,6 +270,53 @@ std::string meta_transfer_syntax(const uint8_t *data, size_t size, size_t &datas
     return uid;
 }
 
+// Deflated Explicit VR Little Endian (PS3.5 A.5): the data set after the file meta group is
+// one raw deflate stream (RFC 1951). GDCM inflates it while parsing and asserts on the same
+// damage as in an uncompressed data set ("Should not happen" in ExplicitDataElement::ReadPreValue
+// when the inflated data set ends inside an element header), so it is inflated here first and
+// walked like an uncompressed one. A stream with a zlib header (RFC 1950), which some writers
+// produce and GDCM also reads, is accepted too.
+constexpr uint64_t kMaxInflatedBytes = uint64_t(4) << 30;
+
+bool inflate_stream(const uint8_t *data, size_t size, bool zlib_header, std::vector<uint8_t> &out,
+                    std::string &reason) {
+    z_stream z{};
+    if (inflateInit2(&z, zlib_header ? MAX_WBITS : -MAX_WBITS) != Z_OK) {
+        reason = "the deflated data set cannot be inflated (zlib cannot start)";
+        return false;
+    }
+    z.next_in = const_cast<Bytef *>(data);
+    size_t consumed = 0;
+    int status = Z_OK;
+    out.clear();
+    while (status == Z_OK) {
+        if (out.size() >= kMaxInflatedBytes) break;
+        size_t produced = out.size();
+        out.resize(produced + (produced < (1u << 20) ? (1u << 16) : produced / 2));
+        z.next_out = out.data() + produced;
+        z.avail_out = static_cast<uInt>(std::min<size_t>(out.size() - produced, 1u << 30));
+        size_t chunk = std::min<size_t>(size - consumed, 1u << 30);
+        z.avail_in = static_cast<uInt>(chunk);
+        status = inflate(&z, Z_NO_FLUSH);
+        consumed += chunk - z.avail_in;
+        out.resize(out.size() - z.avail_out);
+        if (status == Z_BUF_ERROR && consumed < size) status = Z_OK;  // output was full
+    }
+    inflateEnd(&z);
+    if (status == Z_STREAM_END) return true;
+    if (out.size() >= kMaxInflatedBytes) reason = "the deflated data set inflates to more than 4 GiB";
+    else if (status == Z_BUF_ERROR) reason = "the deflated data set is truncated (the deflate stream ends early)";
+    else reason = "the deflated data set is damaged (not a valid deflate stream)";
+    return false;
+}
+
+bool inflate_data_set(const uint8_t *data, size_t size, std::vector<uint8_t> &out, std::string &reason) {
+    // Two bytes that pass the zlib header check may still begin a raw stream: then raw is tried.
+    bool zlib_header = size >= 2 && (data[0] & 0x0F) == 8 && ((data[0] << 8) | data[1]) % 31 == 0;
+    if (zlib_header && inflate_stream(data, size, true, out, reason)) return true;
+    return inflate_stream(data, size, false, out, reason);
+}
+
 }  // namespace
 
 extern "C" int cvr_dicom_has_signature(const uint8_t *data, size_t size) {
@@ -266,8 +343,39 @@ extern "C" cvr_dicom_status cvr_dicom_open(const uint8_t *data, size_t size, cvr
         set_message(message, message_capacity, "explicit VR big endian (retired) is not supported");
         return CVR_DICOM_ERR_NOT_IMAGE;
     }
-    // Deflated data sets are compressed as a whole; GDCM inflates them unchecked.
-    if (syntax != "1.2.840.10008.1.2.1.99") {
+    if (syntax == "1.2.840.10008.1.2.1.99") {
+        // Deflated: the inflated data set is explicit VR little endian, walked as below.
+        std::vector<uint8_t> inflated;
+        std::string problem;
+        bool ok;
+        try {
+            ok = inflate_data_set(data + dataset_start, size - dataset_start, inflated, problem);
+        } catch (const std::bad_alloc &) {
+            set_message(message, message_capacity, "out of memory while inflating the deflated data set");
+            return CVR_DICOM_ERR_OUT_OF_MEMORY;
+        }
+        if (!ok) {
+            set_message(message, message_capacity, problem);
+            return CVR_DICOM_ERR_PARSE;
+        }
+        Walker walker{inflated.data(), inflated.size(), true, std::string()};
+        size_t at = 0;
+        if (!walker.dataset(at, 0, false)) {
+            set_message(message, message_capacity, walker.reason + " (inflated)");
+            return CVR_DICOM_ERR_PARSE;
+        }
+        if (walker.has_frame_increment_pointer && !walker.has_number_of_frames) {
+            set_message(message, message_capacity, "it has a Frame Increment Pointer but no Number of Frames");
+            return CVR_DICOM_ERR_NOT_IMAGE;
+        }
+        // GDCM asserts on any other value (PixelFormat::SetSamplesPerPixel).
+        if (walker.samples_per_pixel >= 0 && walker.samples_per_pixel != 1 && walker.samples_per_pixel != 3
+            && walker.samples_per_pixel != 4) {
+            set_message(message, message_capacity, "Samples per Pixel is " + std::to_string(walker.samples_per_pixel)
+                        + " (1, 3 or 4 expected)");
+            return CVR_DICOM_ERR_PARSE;
+        }
+    } else {
         // Without a transfer syntax, guess as GDCM does: two upper-case letters after the
         // first tag are an explicit VR.
         bool explicit_vr = syntax != "1.2.840.10008.1.2";
@@ -283,6 +391,20 @@ extern "C" cvr_dicom_status cvr_dicom_open(const uint8_t *data, size_t size, cvr
         // GDCM asserts on a Frame Increment Pointer without Number of Frames (seen in RT Dose files).
         if (walker.has_frame_increment_pointer && !walker.has_number_of_frames) {
             set_message(message, message_capacity, "it has a Frame Increment Pointer but no Number of Frames");
+            return CVR_DICOM_ERR_NOT_IMAGE;
+        }
+        // GDCM asserts on any other value (PixelFormat::SetSamplesPerPixel).
+        if (walker.samples_per_pixel >= 0 && walker.samples_per_pixel != 1 && walker.samples_per_pixel != 3
+            && walker.samples_per_pixel != 4) {
+            set_message(message, message_capacity, "Samples per Pixel is " + std::to_string(walker.samples_per_pixel)
+                        + " (1, 3 or 4 expected)");
+            return CVR_DICOM_ERR_PARSE;
+        }
+        // cvrnet does not read PALETTE COLOR, and GDCM asserts (PixmapReader::ReadImageInternal)
+        // on one without its palette descriptors: refused before GDCM sees it.
+        if (walker.photometric.rfind("PALETTE COLOR", 0) == 0) {
+            set_message(message, message_capacity, "photometric interpretation PALETTE COLOR is not read (only "
+                        "grayscale MONOCHROME1/2 and 8-bit colour RGB, YBR_FULL, YBR_FULL_422)");
             return CVR_DICOM_ERR_NOT_IMAGE;
         }
     }

@@ -13,7 +13,7 @@ enum DICOMDecoder {
     static func decode(_ data: [UInt8], name: String, options: ImageLoadOptions)
         throws(ImageInputError) -> RGBImage {
         let (grey, width, height, notes) = try render(data, name: name, options: options)
-        if grey.count == 3 * width * height {  // RGB DICOM: already the picture
+        if grey.count == 3 * width * height {  // colour DICOM: already RGB
             return RGBImage(width: width, height: height, pixels: grey, format: .dicom, pilMode: "RGB", notes: notes)
         }
         var pixels = [UInt8](repeating: 0, count: grey.count * 3)
@@ -25,8 +25,8 @@ enum DICOMDecoder {
         return RGBImage(width: width, height: height, pixels: pixels, format: .dicom, pilMode: "L", notes: notes)
     }
 
-    /// The 8-bit grey picture (row-major, one byte per pixel) and what was done; for RGB
-    /// files the 8-bit RGB picture (three bytes per pixel).
+    /// The 8-bit grey picture (row-major, one byte per pixel) and what was done; for colour
+    /// files (RGB, YBR_FULL, YBR_FULL_422) the 8-bit RGB picture (three bytes per pixel).
     static func render(_ data: [UInt8], name: String, options: ImageLoadOptions)
         throws(ImageInputError) -> (grey: [UInt8], width: Int, height: Int, notes: [ImageNote]) {
         var message = [CChar](repeating: 0, count: messageCapacity)
@@ -44,7 +44,8 @@ enum DICOMDecoder {
             throw .corrupt(name: name, format: .dicom, detail: "GDCM cannot describe its image")
         }
         let rows = Int(info.rows), columns = Int(info.columns), frames = Int(info.frames)
-        let photometric = String(text(of: info.photometric).filter { $0 != " " })
+        // CS padding removed; "PALETTE COLOR" keeps its inner space for the error line.
+        let photometric = text(of: info.photometric).split(separator: " ").joined(separator: " ")
         let bitsAllocated = Int(info.bits_allocated), bitsStored = Int(info.bits_stored)
         let highBit = Int(info.high_bit), signed = info.pixel_representation == 1
         let samples = Int(info.samples_per_pixel)
@@ -60,15 +61,31 @@ enum DICOMDecoder {
                            detail: "Bits Stored \(bitsStored) / High Bit \(highBit) do not fit Bits Allocated \(bitsAllocated)")
         }
         let grayscale = photometric == "MONOCHROME1" || photometric == "MONOCHROME2"
-        let rgb = photometric == "RGB" && samples == 3 && bitsAllocated == 8 && bitsStored == 8
-        guard (grayscale && samples == 1) || rgb else {
-            throw .unsupported(name: name, format: .dicom,
-                               detail: "photometric interpretation \(photometric.isEmpty ? "(none)" : photometric) with \(samples) sample(s) per pixel; only grayscale (MONOCHROME1, MONOCHROME2) and 8-bit RGB are read")
+        let transferSyntax = text(of: info.transfer_syntax)
+        var colour: DICOMColour.Conversion?
+        if !grayscale {
+            guard samples == 3, let conversion = DICOMColour.conversion(photometric: photometric, transferSyntax: transferSyntax) else {
+                throw .unsupported(name: name, format: .dicom,
+                                   detail: "photometric interpretation \(photometric.isEmpty ? "(none)" : photometric) with \(samples) sample(s) per pixel; only grayscale (MONOCHROME1, MONOCHROME2) and 8-bit colour (RGB, YBR_FULL, YBR_FULL_422) are read")
+            }
+            guard bitsAllocated == 8, bitsStored == 8 else {
+                throw .unsupported(name: name, format: .dicom,
+                                   detail: "\(photometric) colour with Bits Allocated \(bitsAllocated) / Bits Stored \(bitsStored); only 8-bit colour is read")
+            }
+            // Pairs of pixels share chroma, interleaved (PS3.3 C.7.6.3.1.2; DCMTK refuses planar 1).
+            guard conversion != .ybrFull422 || (columns % 2 == 0 && info.planar_configuration == 0) else {
+                throw .unsupported(name: name, format: .dicom,
+                                   detail: "uncompressed YBR_FULL_422 needs an even number of columns and Planar Configuration 0 (it has \(columns) columns, planar configuration \(info.planar_configuration))")
+            }
+            colour = conversion
+        } else if samples != 1 {
+            throw .unsupported(name: name, format: .dicom, detail: "\(photometric) with \(samples) samples per pixel (1 expected)")
         }
         let (pixelCount, overflow) = rows.multipliedReportingOverflow(by: columns)
         if overflow || (options.maxPixels > 0 && pixelCount > options.maxPixels) {
             throw .tooManyPixels(name: name, width: columns, height: rows, limit: options.maxPixels)
         }
+        // YBR_FULL_422 too: GDCM returns every frame with three samples per pixel.
         let frameBytes = UInt64(pixelCount) * UInt64(bitsAllocated / 8) * UInt64(samples)
         if frameBytes.multipliedReportingOverflow(by: UInt64(max(frames, 1))).partialValue > maxDecodedBytes
             || UInt64(max(frames, 1)) > maxDecodedBytes {
@@ -89,19 +106,12 @@ enum DICOMDecoder {
             throw error(decoded, name: name, message: message, options: options, width: columns, height: rows)
         }
 
-        if rgb {
-            // 8-bit RGB is shown as stored (no modality or VOI stage for colour, PS3.3 C.11);
-            // planar configuration 1 (RRR...GGG...BBB...) is interleaved.
-            var pixels = raw
-            if info.planar_configuration == 1 {
-                for i in 0..<pixelCount {
-                    pixels[3 * i] = raw[i]
-                    pixels[3 * i + 1] = raw[pixelCount + i]
-                    pixels[3 * i + 2] = raw[2 * pixelCount + i]
-                }
-            }
+        if let colour {
+            // Colour has no modality or VOI stage (PS3.3 C.11): converted to RGB as dcmj2pnm does.
+            let pixels = DICOMColour.rgb(raw, width: columns, height: rows, planar: info.planar_configuration == 1,
+                                         conversion: colour)
             let rendering = DICOMRendering(frame: frame, frameCount: frames, photometric: photometric, bitsStored: 8,
-                                           signed: false, modality: "none", voi: "none (colour shown as stored)", inverted: false)
+                                           signed: false, modality: "none", voi: "none (colour: \(colour.rawValue))", inverted: false)
             return (pixels, columns, rows, [.dicomRendered(rendering)])
         }
         let stored = storedValues(raw, count: pixelCount, bitsAllocated: bitsAllocated, bitsStored: bitsStored,

@@ -65,8 +65,8 @@ public enum ImageInputError: Error, CustomStringConvertible, Equatable, Sendable
         case .tooManyPixels(let name, let width, let height, let limit):
             let pixels = width.multipliedReportingOverflow(by: height)
             let count = pixels.overflow ? "more than \(Int.max)" : "\(pixels.partialValue)"
-            return "image \(name) is \(width) x \(height) = \(count) pixels, more than the limit of \(limit); "
-                + "if the image is genuine, raise the limit with --max-pixels"
+            // The command line adds which flag raises the limit (cvrnet's ErrorMessages).
+            return "image \(name) is \(width) x \(height) = \(count) pixels, more than the limit of \(limit)"
         case .unsupported(let name, let format, let detail):
             return "\(format.rawValue) image \(name) is not supported: \(detail)"
         case .outOfMemory(let name, let width, let height):

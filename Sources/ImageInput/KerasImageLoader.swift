@@ -11,6 +11,14 @@
 /// 4. float32 values 0...255, HWC.
 ///
 /// The loader is an immutable value; share it freely between threads.
+///
+/// DICOM files (recognised by `DICM` at byte 128) go through GDCM instead (see
+/// ``ImageFormat/dicom``). The loader refuses the damage it can see before GDCM reads the file
+/// (elements running past the end, unknown VRs, a broken deflate stream, ...), but GDCM itself
+/// can still abort or crash on a crafted file, and that takes the calling process down: the
+/// library has no guard against it. The `cvrnet` tool decodes every DICOM file in a child
+/// process first; an application that reads DICOM files from untrusted sources should do the
+/// same (or run the loader in a separate process).
 public struct KerasImageLoader: Sendable {
     /// The options every load uses.
     public let options: ImageLoadOptions

@@ -90,6 +90,8 @@ public final class KerasWeightsFile: Sendable {
     private let groupPathByLayer: [String: String]
     /// Every layer's `weight_names`, in file order.
     private let weightNamesByLayer: [String: [String]]
+    /// What `openCollectingProblems` went on past.
+    private let structureProblems: [KerasFormatError]
 
     /// Opens a Keras weights file (any layout above) and checks its structure.
     ///
@@ -104,12 +106,32 @@ public final class KerasWeightsFile: Sendable {
     ///   `.keras3WeightsLayout` for tf.keras 2.13-2.15 `.weights.h5`; `.notKerasWeights` for
     ///   other HDF5 files; `.layerGroupMissing` / `.weightMissing` when `layer_names` /
     ///   `weight_names` name something the file does not contain.
-    public init(path: String, keras3LayerTable: [(path: String, name: String)]? = nil) throws(KerasFormatError) {
+    public convenience init(path: String, keras3LayerTable: [(path: String, name: String)]? = nil) throws(KerasFormatError) {
+        try self.init(path: path, keras3LayerTable: keras3LayerTable, collectingProblems: false)
+    }
+
+    /// Opens a file as `init` does, but goes on past the problems of a Keras 2 layer tree that
+    /// `init` stops at (a layer's group, its `weight_names` attribute or one of its datasets
+    /// missing): what is missing is left out of the file's layers and weights, and every such
+    /// problem is returned, in file order. The file is nil when it cannot be opened as Keras
+    /// weights at all; the one problem then says why.
+    public static func openCollectingProblems(path: String, keras3LayerTable: [(path: String, name: String)]? = nil)
+        -> (file: KerasWeightsFile?, problems: [KerasFormatError]) {
+        do {
+            let file = try KerasWeightsFile(path: path, keras3LayerTable: keras3LayerTable, collectingProblems: true)
+            return (file, file.structureProblems)
+        } catch {
+            return (nil, [error])
+        }
+    }
+
+    private init(path: String, keras3LayerTable: [(path: String, name: String)]?, collectingProblems: Bool) throws(KerasFormatError) {
         let (file, archive) = try Self.open(path)
         let table = keras3LayerTable.map { $0.map { Keras3Layer(path: $0.path, name: $0.name) } }
         let structure = try HDF5Library.locked { () throws(KerasFormatError) -> Structure in
-            try Self.unlockedReadStructure(of: file, archive: archive, table: table)
+            try Self.unlockedReadStructure(of: file, archive: archive, table: table, collectingProblems: collectingProblems)
         }
+        self.structureProblems = structure.problems
         self.path = path
         self.hdf5 = file
         self.layout = structure.layout
@@ -246,11 +268,15 @@ public final class KerasWeightsFile: Sendable {
         var backend: String?
         var modelConfigJSON: String?
         var rootAttributes: [String: String]
+        /// Problems of a Keras 2 layer tree that were gone past (`collectingProblems` only).
+        var problems: [KerasFormatError] = []
     }
 
     /// Reads and checks the Keras structure. Call only while holding HDF5Library's lock.
-    private static func unlockedReadStructure(of file: HDF5File, archive: Keras3ArchiveModel?,
-                                              table: [Keras3Layer]?) throws(KerasFormatError) -> Structure {
+    /// With `collectingProblems`, a Keras 2 layer's missing group, `weight_names` or dataset is
+    /// recorded and left out instead of thrown.
+    private static func unlockedReadStructure(of file: HDF5File, archive: Keras3ArchiveModel?, table: [Keras3Layer]?,
+                                              collectingProblems: Bool) throws(KerasFormatError) -> Structure {
         let path = file.path
         var rootAttributes: [String: String] = [:]
         for name in try file.unlockedAttributeNames(at: "/") {
@@ -297,18 +323,30 @@ public final class KerasWeightsFile: Sendable {
 
         var weightNames: [String: [String]] = [:]
         var groupPaths: [String: String] = [:]
+        var problems: [KerasFormatError] = []
+        func problem(_ error: KerasFormatError) throws(KerasFormatError) {
+            guard collectingProblems else { throw error }
+            problems.append(error)
+        }
         for layer in layerNames {
             let groupPath = weightsRoot + "/" + layer
             guard file.unlockedObjectKind(groupPath) == .group else {
-                throw .layerGroupMissing(path: path, layer: layer)
+                try problem(.layerGroupMissing(path: path, layer: layer))
+                continue
             }
             guard let names = file.unlockedWithObject(groupPath, { Self.unlockedKerasStrings("weight_names", of: $0) }) ?? nil else {
-                throw .notKerasWeights(path: path, missing: "the group of layer '\(layer)' has no weight_names attribute")
+                try problem(.notKerasWeights(path: path, missing: "the group of layer '\(layer)' has no weight_names attribute"))
+                continue
             }
-            for name in names where file.unlockedObjectKind(groupPath + "/" + name) != .dataset {
-                throw .weightMissing(path: path, layer: layer, weight: name)
+            var present: [String] = []
+            for name in names {
+                if file.unlockedObjectKind(groupPath + "/" + name) == .dataset {
+                    present.append(name)
+                } else {
+                    try problem(.weightMissing(path: path, layer: layer, weight: name))
+                }
             }
-            weightNames[layer] = names
+            weightNames[layer] = present
             groupPaths[layer] = groupPath
         }
 
@@ -321,7 +359,7 @@ public final class KerasWeightsFile: Sendable {
             layout: layout, groupPaths: groupPaths, layerNames: layerNames, weightNames: weightNames,
             kerasVersion: attribute("keras_version"), backend: attribute("backend"),
             modelConfigJSON: layout == .fullModel ? rootAttributes["model_config"] : nil,
-            rootAttributes: rootAttributes)
+            rootAttributes: rootAttributes, problems: problems)
     }
 
     /// Reads a string-array attribute the way Keras's `load_attributes_from_hdf5_group` does:

@@ -13,14 +13,13 @@ import Foundation
 import Glibc
 #endif
 
-/// Multiply-adds x 2 of one CVR-Net forward pass at 224x224 (the figure the project quotes).
-let gflopPerImage = 16.8
+let gflopPerImage = ReferenceWeights.gflopPerImage
 let imageFloats = CVRNetModel.inputWidth * CVRNetModel.inputHeight * CVRNetModel.inputChannels
 
 // MARK: - Options
 
 struct Options {
-    var weights = "weights/reference-2class-keras231-weights.hdf5"
+    var weights = ReferenceWeights.defaultRelativePath
     var batches = [1, 8]
     var runs = 10
     var warmup = 3
@@ -42,7 +41,7 @@ struct Options {
       this process so far, then the best of several M=N=K cblas_sgemm calls on one thread and
       on all cores (the machine's single-precision peak as OpenBLAS reaches it).
 
-      --weights PATH     Keras HDF5 weights (default weights/reference-2class-keras231-weights.hdf5)
+      --weights PATH     Keras HDF5 weights (default \(ReferenceWeights.defaultRelativePath))
       --batch LIST       comma-separated batch sizes (default 1,8)
       --runs N           timed calls per batch size (default 10)
       --warmup N         untimed calls before them (default 3)

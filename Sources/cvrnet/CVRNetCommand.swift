@@ -32,6 +32,7 @@ struct CVRNetCommand: ParsableCommand {
         // With the kernel path, CPU features and OpenBLAS's kernel choice, so that a bug report
         // that quotes `cvrnet --version` says which arithmetic ran.
         version: (["cvrnet 0.1.0"] + KernelSelection.current.reportLines).joined(separator: "\n"),
-        subcommands: [ClassifyCommand.self, ScoreCommand.self, InspectCommand.self, CheckWeightsCommand.self, ExplainCommand.self,
+        subcommands: [ClassifyCommand.self, ScoreCommand.self, InspectCommand.self, CheckWeightsCommand.self, CheckDICOMCommand.self,
+                      ExplainCommand.self,
                       EvaluateCommand.self])
 }

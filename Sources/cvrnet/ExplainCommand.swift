@@ -81,11 +81,16 @@ struct ExplainCommand: ParsableCommand {
         var writeFailed = false
         for path in images {
             let original: RGBImage
+            if let problem = DICOMSafetyCheck.problem(path: path, options: loader.options) {
+                failures += 1
+                Console.error(problem)
+                continue
+            }
             do {
                 original = try loader.decodeRGB(path: path)
             } catch {
                 failures += 1
-                Console.error(error.description)
+                Console.error(ErrorMessages.image(error))
                 continue
             }
             if let note = ImageOptions.noteLine(for: original.notes, path: path) { Console.error(note) }
@@ -96,7 +101,7 @@ struct ExplainCommand: ParsableCommand {
                 explanation = try model.explain(pixels: pixels, classIndex: classIndex)
             } catch {
                 failures += 1
-                Console.error("\(path): \(error.description)")
+                Console.error(ErrorMessages.image(error, path: path))
                 continue
             }
             let stem = Self.uniqueStem(for: path, taken: &taken)

@@ -22,7 +22,7 @@ enum HeatmapFiles {
     /// One phrase for a write failure (libpng's message or the file system's).
     static func describe(_ error: Error) -> String {
         if let e = error as? PNGEncodingError { return e.message }
-        if let e = error as? ImageInputError { return e.description }
+        if let e = error as? ImageInputError { return ErrorMessages.image(e) }
         return WeightsOptions.describe(error)
     }
 }

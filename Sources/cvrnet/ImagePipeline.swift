@@ -105,10 +105,15 @@ final class ImagePipeline: @unchecked Sendable {
             condition.unlock()
             if stop { break }
             let image: Result<ModelInputImage, ImageFailure>
-            do {
-                image = .success(try loader.load(path: path))
-            } catch {
-                image = .failure(ImageFailure(message: Self.sentence(error.description, naming: path)))
+            if let problem = DICOMSafetyCheck.problem(path: path, options: loader.options) {
+                // A DICOM file is decoded in a child first: a GDCM crash there is one failure.
+                image = .failure(ImageFailure(message: problem))
+            } else {
+                do {
+                    image = .success(try loader.load(path: path))
+                } catch {
+                    image = .failure(ImageFailure(message: ErrorMessages.image(error, path: path)))
+                }
             }
             condition.lock()
             decoded.append((index, image))
@@ -173,7 +178,7 @@ final class ImagePipeline: @unchecked Sendable {
                     results[slot] = .success(ClassifiedImage(prediction: e.prediction, notes: notes[k],
                                                              input: keepInputs ? inputs[k] : nil, explanation: e))
                 } catch {
-                    results[slot] = .failure(ImageFailure(message: Self.sentence(error.description, naming: paths[items[slot].index])))
+                    results[slot] = .failure(ImageFailure(message: ErrorMessages.image(error, path: paths[items[slot].index])))
                 }
             }
         } else if !inputs.isEmpty {
@@ -194,7 +199,7 @@ final class ImagePipeline: @unchecked Sendable {
                 }
             } catch {
                 for slot in inputOwners {
-                    results[slot] = .failure(ImageFailure(message: Self.sentence(error.description, naming: paths[items[slot].index])))
+                    results[slot] = .failure(ImageFailure(message: ErrorMessages.image(error, path: paths[items[slot].index])))
                 }
             }
         }
@@ -208,10 +213,5 @@ final class ImagePipeline: @unchecked Sendable {
             if case .dicomRendered(let rendering) = note { return rendering }
         }
         return nil
-    }
-
-    /// `message`, prefixed with the path when it does not already name the file.
-    static func sentence(_ message: String, naming path: String) -> String {
-        message.contains(path) ? message : "\(path): \(message)"
     }
 }

@@ -51,336 +51,56 @@ struct InspectCommand: ParsableCommand {
             _ = try weightsOptions.loadModel()  // prints why and throws
             return
         }
-        let report = WeightsInspection.inspect(path: path, options: weightsOptions)
+        let report = WeightsInspection(path: path, options: weightsOptions)
         for problem in report.problems { Console.error(problem) }
         Console.out(json ? report.json() : report.text())
         if !report.problems.isEmpty { throw ExitStatus.weightsUnusable.code }
     }
 }
 
-/// Everything `inspect` finds out about a weights file.
+/// `inspect`'s report: the library's diagnosis of the file (`CVRNetModel.diagnose`), with the
+/// labels resolved as classify and score resolve them, as text or JSON.
 struct WeightsInspection {
-    struct HeadParameters {
-        let scale: HeadScale
-        let layers: [String]
-        let parameters: Int
-    }
+    let diagnosis: WeightsDiagnosis
+    /// One line each, in the order found: the file's problems, then the labels'.
+    let problems: [String]
 
-    var path: String
-    var sizeBytes: Int?
-    var layout: KerasWeightsLayout?
-    var keras3LayerNaming: Keras3LayerNaming?
-    var namingScheme: NamingScheme?
-    var kerasVersion: String?
-    var backend: String?
-    var classCount: Int?
-    var labels: [String]?
-    var isReference = false
-    var referenceNote: String?
-    var resnetParameters = 0
-    var xceptionParameters = 0
-    var heads: [HeadParameters] = []
-    var otherParameters = 0
-    var totalParameters = 0
-    var layerCount = 0
-    var loads = false
-    private(set) var problems: [String] = []
-
-    mutating func problem(_ text: String) {
-        let line = Console.singleLine(text)
-        if !problems.contains(line) { problems.append(line) }
-    }
-
-    static let referenceAttribute = "cvrnet_reference_weights"
-
-    /// - Parameter checkSafety: first read the file in a child process (`WeightsSafetyCheck`);
-    ///   false only in that child.
-    static func inspect(path: String, options: WeightsOptions, checkSafety: Bool = true) -> WeightsInspection {
-        var report = WeightsInspection(path: path)
-        if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-           let size = attributes[.size] as? NSNumber {
-            report.sizeBytes = size.intValue
+    /// - Parameter checkSafety: first read the file in a child process (`WeightsSafetyCheck`).
+    init(path: String, options: WeightsOptions, checkSafety: Bool = true) {
+        var problems: [String] = []
+        func note(_ line: String) {
+            let line = Console.singleLine(line)
+            if !problems.contains(line) { problems.append(line) }
         }
-
-        // The Keras reader stops at the first structural problem; walk the HDF5 tree
-        // ourselves so that every problem is found, and let the reader add its own verdict.
-        var hdf5: HDF5File?
-        var isArchive = false  // a .keras zip: only KerasWeightsFile opens it
         if checkSafety, let unsafeToOpen = WeightsSafetyCheck.problem(path: path) {
-            report.problem(unsafeToOpen)  // never opened in this process
-            return report
-        } else {
-            do {
-                hdf5 = try HDF5File(path: path)
-            } catch {
-                if case .kerasArchive = error { isArchive = true } else { report.problem(error.description) }
-            }
+            diagnosis = WeightsDiagnosis.unread(path: path)  // never opened in this process
+            note(unsafeToOpen)
+            self.problems = problems
+            return
         }
-        var tree: KerasTree?
-        if hdf5 != nil || isArchive {
-            if let hdf5 { tree = report.walk(hdf5) }
-            do {
-                let keras = try KerasWeightsFile(path: path, keras3LayerTable: CVRNetModel.keras3LayerTable)
-                if tree == nil, keras.keras3LayerNaming != nil {
-                    // Keras 3 .weights.h5 / .keras: the layers as the reader mapped them.
-                    tree = report.walk(keras)
-                    hdf5 = keras.hdf5
-                }
-            } catch {
-                report.problem(error.description)
-            }
-        }
-
         // Labels as classify/score would use them.
-        var labels: [String]?
-        var labelSource = "the labels"
+        var labels: (labels: [String], source: String)?
+        var labelsProblem: String?
         do {
-            if let resolved = try options.resolvedLabels(weightsPath: path) {
-                labels = resolved.labels
-                labelSource = resolved.source
-            }
+            labels = try options.resolvedLabels(weightsPath: path)
         } catch {
-            report.problem(error.message)
+            labelsProblem = error.message
         }
-
-        // Load the model exactly as classify and score do.
-        do {
-            let model = try CVRNetModel(weightsPath: path, labels: labels)
-            report.loads = true
-            report.labels = model.labels
-            report.classCount = model.classCount
-            report.namingScheme = model.weights.namingScheme
-            report.isReference = model.weights.isReferenceWeights
-            report.referenceNote = model.weights.referenceNote
-        } catch {
-            if case .labelCount(let given, let expected, _) = error {
-                report.problem("\(labelSource) name \(given) classes but the weights have \(expected)")
-                // The weights themselves may be fine: check them without the labels.
-                if let model = try? CVRNetModel(weightsPath: path) {
-                    report.classCount = model.classCount
-                    report.namingScheme = model.weights.namingScheme
-                    report.isReference = model.weights.isReferenceWeights
-                    report.referenceNote = model.weights.referenceNote
-                }
-            } else {
-                report.problem(error.description)
-                // Loading stops at the first problem; read every weight to find the others.
-                if let hdf5, let tree { report.readEveryWeight(hdf5, tree) }
-            }
-            if report.labels == nil, let count = report.classCount {
-                report.labels = labels ?? ClassLabels.defaults(count: count)
-            }
+        diagnosis = CVRNetModel.diagnose(weightsPath: path, labels: labels?.labels)
+        for problem in diagnosis.problems {
+            note(ErrorMessages.weightsProblem(problem, path: path, labelsSource: labels?.source))
         }
-        return report
-    }
-
-    /// The Keras 2 layer tree found in the file.
-    struct KerasTree {
-        /// "" (weights-only file) or "/model_weights" (full model file).
-        var root: String
-        var layerNames: [String]
-        /// For each layer with a readable `weight_names`: (name in weight_names, dataset path) pairs.
-        var weights: [String: [(name: String, dataset: String)]]
-    }
-
-    /// Structure, attributes and parameter counts (shapes only, no values read). Goes on past
-    /// every problem it meets, recording each.
-    private mutating func walk(_ file: HDF5File) -> KerasTree? {
-        let root: String
-        let layerNames: [String]
-        if let names = file.kerasStringArrayAttribute("layer_names", at: "/") {
-            layout = .weightsOnly
-            root = ""
-            layerNames = names
-        } else if file.isGroup("/model_weights"), let names = file.kerasStringArrayAttribute("layer_names", at: "/model_weights") {
-            layout = .fullModel
-            root = "/model_weights"
-            layerNames = names
-        } else {
-            return nil  // KerasWeightsFile says why (Keras 3 layout, not Keras at all, ...)
-        }
-        let attributesAt = root.isEmpty ? "/" : root
-        kerasVersion = file.stringAttribute("keras_version", at: attributesAt) ?? file.stringAttribute("keras_version")
-        backend = file.stringAttribute("backend", at: attributesAt) ?? file.stringAttribute("backend")
-        referenceNote = file.stringAttribute(Self.referenceAttribute)
-        isReference = referenceNote != nil
-        detectNamingScheme(layerNames)
-
-        var tree = KerasTree(root: root, layerNames: layerNames, weights: [:])
-        var parameters: [String: Int] = [:]
-        var shapes: [String: [[Int]]] = [:]
-        for layer in layerNames {
-            let group = root + "/" + layer
-            guard file.isGroup(group) else {
-                problem(KerasFormatError.layerGroupMissing(path: path, layer: layer).description)
-                continue
-            }
-            guard let weightNames = file.kerasStringArrayAttribute("weight_names", at: group) else {
-                problem(KerasFormatError.notKerasWeights(path: path, missing: "the group of layer '\(layer)' has no weight_names attribute").description)
-                continue
-            }
-            var count = 0
-            var present: [(name: String, dataset: String)] = []
-            for name in weightNames {
-                let dataset = group + "/" + name
-                guard file.isDataset(dataset) else {
-                    problem(KerasFormatError.weightMissing(path: path, layer: layer, weight: name).description)
-                    continue
-                }
-                do {
-                    let shape = try file.datasetShape(dataset)
-                    shapes[layer, default: []].append(shape)
-                    count += shape.reduce(1, *)
-                    present.append((name, dataset))
-                } catch {
-                    problem(error.description)
-                }
-            }
-            tree.weights[layer] = present
-            parameters[layer] = count
-        }
-        summarize(layerNames: layerNames, parameters: parameters, shapes: shapes)
-        return tree
-    }
-
-    /// The same for a Keras 3 file, whose layers `KerasWeightsFile` has mapped to names
-    /// (from config.json, the vars name attributes, or CVR-Net's Keras 3 layer table).
-    private mutating func walk(_ file: KerasWeightsFile) -> KerasTree {
-        layout = file.layout
-        keras3LayerNaming = file.keras3LayerNaming
-        kerasVersion = file.kerasVersion
-        backend = file.backend
-        referenceNote = file.rootAttributes[Self.referenceAttribute]
-        isReference = referenceNote != nil
-        detectNamingScheme(file.layerNames)
-        var tree = KerasTree(root: "", layerNames: file.layerNames, weights: [:])
-        var parameters: [String: Int] = [:]
-        var shapes: [String: [[Int]]] = [:]
-        for layer in file.layerNames {
-            var count = 0
-            var present: [(name: String, dataset: String)] = []
-            for name in (try? file.weightNames(ofLayer: layer)) ?? [] {
-                do {
-                    let shape = try file.weightShape(ofLayer: layer, named: name)
-                    shapes[layer, default: []].append(shape)
-                    count += shape.reduce(1, *)
-                    present.append((name, try file.datasetPath(ofLayer: layer, named: name)))
-                } catch {
-                    problem(error.description)
-                }
-            }
-            tree.weights[layer] = present
-            parameters[layer] = count
-        }
-        summarize(layerNames: file.layerNames, parameters: parameters, shapes: shapes)
-        return tree
-    }
-
-    private mutating func detectNamingScheme(_ layerNames: [String]) {
-        let names = Set(layerNames)
-        if names.contains("res_conv1_conv") {
-            namingScheme = .tfKeras
-        } else if names.contains("res_conv1") {
-            namingScheme = .keras231
-        } else {
-            problem("'\(path)': neither res_conv1_conv (tf.keras) nor res_conv1 (Keras 2.3.1) is among its layers: not a CVR-Net weights file")
-        }
-    }
-
-    /// Parameter counts per encoder and head, and the class count, from the layers' shapes.
-    private mutating func summarize(layerNames: [String], parameters: [String: Int], shapes: [String: [[Int]]]) {
-        let names = Set(layerNames)
-        layerCount = layerNames.count
-        totalParameters = parameters.values.reduce(0, +)
-
-        var assigned = Set<String>()
-        for (layer, count) in parameters where layer.hasPrefix("res_") {
-            resnetParameters += count
-            assigned.insert(layer)
-        }
-        for (layer, count) in parameters where layer.hasPrefix("xce_") {
-            xceptionParameters += count
-            assigned.insert(layer)
-        }
-        if !layerNames.contains(where: { $0.hasPrefix("res_") && (parameters[$0] ?? 0) > 0 }) {
-            problem("'\(path)' has no ResNet50 layers (res_*) with weights")
-        }
-        if !layerNames.contains(where: { $0.hasPrefix("xce_") && (parameters[$0] ?? 0) > 0 }) {
-            problem("'\(path)' has no Xception layers (xce_*) with weights")
-        }
-
-        // Head k: Dense 512, Dense 128, MKH_k (Dense 64), Dense N. The unnamed Dense layers are
-        // auto-named dense[_N] in creation order, head by head.
-        let dense = Self.autoNamed("dense", in: layerNames)
-        var finalUnits: [Int] = []
-        if dense.count != 15 {
-            problem("'\(path)' has \(dense.count) auto-named Dense layers (dense, dense_N), expected 15 (three per head besides MKH_k), so the heads cannot be told apart")
-        }
-        for scale in HeadScale.allCases {
-            let k = scale.rawValue
-            let mkh = "MKH_\(k)"
-            var layers = [mkh]
-            if dense.count == 15 {
-                let own = Array(dense[(3 * (k - 1))..<(3 * k)])
-                layers = [own[0], own[1], mkh, own[2]]
-            }
-            if !names.contains(mkh) { problem("'\(path)' has no layer \(mkh) (the Dense 64 layer of head \(k))") }
-            let count = layers.reduce(0) { $0 + (parameters[$1] ?? 0) }
-            heads.append(HeadParameters(scale: scale, layers: layers, parameters: count))
-            assigned.formUnion(layers)
-            if layers.count == 4, let kernel = shapes[layers[3]]?.first, kernel.count == 2 {
-                finalUnits.append(kernel[1])
-            }
-        }
-        if finalUnits.count == 5 {
-            if Set(finalUnits).count == 1 {
-                classCount = finalUnits[0]
-            } else {
-                problem("'\(path)': the five heads disagree on the class count (\(finalUnits.map(String.init).joined(separator: ", ")))")
-            }
-        }
-        otherParameters = parameters.filter { !assigned.contains($0.key) }.values.reduce(0, +)
-    }
-
-    /// Reads every weight, recording each one that cannot be read or holds NaN or infinity.
-    private mutating func readEveryWeight(_ file: HDF5File, _ tree: KerasTree) {
-        for layer in tree.layerNames {
-            for (name, dataset) in tree.weights[layer] ?? [] {
-                do {
-                    let (_, values) = try file.readFloatDataset(dataset)
-                    if let index = values.firstIndex(where: { !$0.isFinite }) {
-                        let value = values[index]
-                        let text = value.isNaN ? "NaN" : (value < 0 ? "-Inf" : "+Inf")
-                        problem(KerasFormatError.nonFiniteValue(path: path, layer: layer, weight: name, value: text, index: index).description)
-                    }
-                } catch {
-                    problem(error.description)
-                }
-            }
-        }
-    }
-
-    /// `base`, `base_1`, `base_2`, ... among `names`, ordered by their number.
-    static func autoNamed(_ base: String, in names: [String]) -> [String] {
-        var found: [(Int, String)] = []
-        for name in names {
-            if name == base { found.append((0, name)); continue }
-            guard name.hasPrefix(base + "_") else { continue }
-            let suffix = name.dropFirst(base.count + 1)
-            if !suffix.isEmpty, suffix.allSatisfy(\.isASCII), suffix.allSatisfy(\.isNumber), let n = Int(suffix) {
-                found.append((n, name))
-            }
-        }
-        return found.sorted { $0.0 < $1.0 }.map(\.1)
+        if let labelsProblem { note(labelsProblem) }
+        self.problems = problems
     }
 
     // MARK: Output
 
     var formatDescription: String? {
-        switch layout {
+        switch diagnosis.layout {
         case .weightsOnly: return "Keras 2 HDF5, weights only (save_weights)"
         case .fullModel:
-            if kerasVersion?.hasPrefix("3.") == true { return "Keras 3 legacy HDF5, full model (model.save .h5)" }
+            if diagnosis.kerasVersion?.hasPrefix("3.") == true { return "Keras 3 legacy HDF5, full model (model.save .h5)" }
             return "Keras 2 HDF5, full model (model.save)"
         case .keras3Weights: return "Keras 3 .weights.h5 (save_weights)"
         case .keras3Archive: return "Keras 3 .keras archive (model.save)"
@@ -390,7 +110,7 @@ struct WeightsInspection {
 
     /// Where a Keras 3 file's layer names came from.
     var layerNamingDescription: String? {
-        switch keras3LayerNaming {
+        switch diagnosis.keras3LayerNaming {
         case .archiveConfig: return "from the archive's config.json"
         case .nameAttributes: return "from the vars 'name' attributes (Keras 3.6 or later)"
         case .layerTable: return "none stored (Keras 3.0-3.5); mapped by CVR-Net's Keras 3 layer order"
@@ -399,34 +119,34 @@ struct WeightsInspection {
     }
 
     func text() -> String {
-        var lines: [(String, String)] = [("file", path)]
-        if let sizeBytes {
+        var lines: [(String, String)] = [("file", diagnosis.path)]
+        if let sizeBytes = diagnosis.sizeBytes {
             lines.append(("size", sizeBytes >= 1_000_000
                           ? String(format: "%.1f MB", Double(sizeBytes) / 1e6) + " (\(Self.grouped(sizeBytes)) bytes)"
                           : "\(Self.grouped(sizeBytes)) bytes"))
         }
         lines.append(("format", formatDescription ?? "unknown"))
-        lines.append(("naming scheme", namingScheme?.description ?? "unknown"))
+        lines.append(("naming scheme", diagnosis.namingScheme?.description ?? "unknown"))
         if let layerNamingDescription { lines.append(("layer names", layerNamingDescription)) }
-        lines.append(("keras_version", kerasVersion ?? "(none)"))
-        lines.append(("backend", backend ?? "(none)"))
-        if let classCount {
-            lines.append(("classes", "\(classCount)" + (labels.map { ": " + $0.joined(separator: ", ") } ?? "")))
+        lines.append(("keras_version", diagnosis.kerasVersion ?? "(none)"))
+        lines.append(("backend", diagnosis.backend ?? "(none)"))
+        if let classCount = diagnosis.classCount {
+            lines.append(("classes", "\(classCount)" + (diagnosis.labels.map { ": " + $0.joined(separator: ", ") } ?? "")))
         } else {
             lines.append(("classes", "unknown"))
         }
-        lines.append(("reference weights", isReference
-                      ? "yes: " + (referenceNote ?? "untrained; predictions carry no clinical meaning")
+        lines.append(("reference weights", diagnosis.isReference
+                      ? "yes: " + (diagnosis.referenceNote ?? "untrained; predictions carry no clinical meaning")
                       : "no"))
         var out = lines.map { $0.0.padding(toLength: 19, withPad: " ", startingAt: 0) + $0.1 }.joined(separator: "\n") + "\n"
-        if layout != nil {
-            var rows: [(String, Int)] = [("ResNet50 encoder (res_*)", resnetParameters),
-                                         ("Xception encoder (xce_*)", xceptionParameters)]
-            for head in heads {
+        if diagnosis.layout != nil {
+            var rows: [(String, Int)] = [("ResNet50 encoder (res_*)", diagnosis.resnetParameters),
+                                         ("Xception encoder (xce_*)", diagnosis.xceptionParameters)]
+            for head in diagnosis.heads {
                 rows.append(("head \(head.scale.rawValue) \(head.scale.description) (\(head.layers.joined(separator: ", ")))", head.parameters))
             }
-            if otherParameters > 0 { rows.append(("other layers", otherParameters)) }
-            rows.append(("total", totalParameters))
+            if diagnosis.otherParameters > 0 { rows.append(("other layers", diagnosis.otherParameters)) }
+            rows.append(("total", diagnosis.totalParameters))
             let width = rows.map(\.0.count).max() ?? 0
             out += "parameters\n"
             for (name, count) in rows {
@@ -442,16 +162,16 @@ struct WeightsInspection {
 
     func json() -> String {
         func optional(_ s: String?) -> String { s.map(JSON.string) ?? "null" }
-        let headObjects = heads.map { head in
+        let headObjects = diagnosis.heads.map { head in
             JSON.object([("head", JSON.number(head.scale.rawValue)), ("identifier", JSON.string(head.scale.identifier)),
                          ("description", JSON.string(head.scale.description)),
                          ("layers", JSON.array(head.layers.map(JSON.string))), ("parameters", JSON.number(head.parameters))])
         }
         let parameters = JSON.object([
-            ("resnet50", JSON.number(resnetParameters)), ("xception", JSON.number(xceptionParameters)),
-            ("heads", JSON.array(headObjects)), ("other", JSON.number(otherParameters)), ("total", JSON.number(totalParameters)),
+            ("resnet50", JSON.number(diagnosis.resnetParameters)), ("xception", JSON.number(diagnosis.xceptionParameters)),
+            ("heads", JSON.array(headObjects)), ("other", JSON.number(diagnosis.otherParameters)), ("total", JSON.number(diagnosis.totalParameters)),
         ])
-        let layoutName: String? = layout.map {
+        let layoutName: String? = diagnosis.layout.map {
             switch $0 {
             case .weightsOnly: return "weights-only"
             case .fullModel: return "full-model"
@@ -460,15 +180,15 @@ struct WeightsInspection {
             }
         }
         return JSON.object([
-            ("file", JSON.string(path)), ("size_bytes", sizeBytes.map(JSON.number) ?? "null"),
+            ("file", JSON.string(diagnosis.path)), ("size_bytes", diagnosis.sizeBytes.map(JSON.number) ?? "null"),
             ("format", optional(layoutName)), ("format_description", optional(formatDescription)),
-            ("naming_scheme", optional(namingScheme?.description)),
-            ("keras3_layer_names", optional(keras3LayerNaming?.rawValue)),
-            ("keras_version", optional(kerasVersion)), ("backend", optional(backend)),
-            ("class_count", classCount.map(JSON.number) ?? "null"),
-            ("labels", labels.map { JSON.array($0.map(JSON.string)) } ?? "null"),
-            ("reference_weights", isReference ? "true" : "false"), ("reference_note", optional(referenceNote)),
-            ("parameters", parameters), ("loads", loads ? "true" : "false"),
+            ("naming_scheme", optional(diagnosis.namingScheme?.description)),
+            ("keras3_layer_names", optional(diagnosis.keras3LayerNaming?.rawValue)),
+            ("keras_version", optional(diagnosis.kerasVersion)), ("backend", optional(diagnosis.backend)),
+            ("class_count", diagnosis.classCount.map(JSON.number) ?? "null"),
+            ("labels", diagnosis.labels.map { JSON.array($0.map(JSON.string)) } ?? "null"),
+            ("reference_weights", diagnosis.isReference ? "true" : "false"), ("reference_note", optional(diagnosis.referenceNote)),
+            ("parameters", parameters), ("loads", diagnosis.loads ? "true" : "false"),
             ("problems", JSON.array(problems.map(JSON.string))),
         ]) + "\n"
     }

@@ -254,13 +254,11 @@ final class OutputSink {
     }
 
     /// `path`, created if needed; appended to when `append`, else truncated.
-    init(path: String, append: Bool) throws(ImageFailure) {
+    init(path: String, append: Bool) throws(OutputFileError) {
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
-        let fd = open(path, flags, 0o644)
-        guard fd >= 0 else {
-            throw ImageFailure(message: "cannot open output file '\(path)': \(String(cString: strerror(errno)))")
-        }
         name = "output file '\(path)'"
+        let fd = open(path, flags, 0o644)
+        guard fd >= 0 else { throw OutputFileError(operation: .open, name: name, code: errno) }
         self.fd = fd
         ownsDescriptor = true
     }
@@ -269,9 +267,7 @@ final class OutputSink {
         if ownsDescriptor { close(fd) }
     }
 
-    func write(_ text: String) throws(ImageFailure) {
-        guard Console.writeAll(fd, text) else {
-            throw ImageFailure(message: "cannot write \(name): \(String(cString: strerror(errno)))")
-        }
+    func write(_ text: String) throws(OutputFileError) {
+        guard Console.writeAll(fd, text) else { throw OutputFileError(operation: .write, name: name, code: errno) }
     }
 }

@@ -145,18 +145,19 @@ struct ScoreCommand: ParsableCommand {
 
         let sink: OutputSink
         do {
-            sink = try output.map { path throws(ImageFailure) in try OutputSink(path: path, append: resume) } ?? OutputSink()
+            sink = try output.map { path throws(OutputFileError) in try OutputSink(path: path, append: resume) } ?? OutputSink()
             if !state.hasHeader, let header = formatter.header { try sink.write(header) }
         } catch {
-            Console.error(error.message)
-            throw ExitStatus.ioError.code
+            let message = ErrorMessages.output(error)
+            Console.error(message.text)
+            throw message.status.code
         }
 
         let progress = ProgressReporter(total: todo.count)
         let pipeline = ImagePipeline(models: models, loader: imageOptions.makeLoader(),
                                      preprocessing: imageOptions.preprocessing.preprocessing,
                                      paths: todo.map(\.fullPath), threads: threads, explain: heatmaps != nil)
-        var writeError: ImageFailure?
+        var writeError: OutputFileError?
         var heatmapFailed = false
         let originals = imageOptions.makeLoader()
         pipeline.run { index, result in
@@ -182,18 +183,19 @@ struct ScoreCommand: ParsableCommand {
             }
             let line = formatter.line(path: image.relativePath, result: result.map(\.prediction), dicom: ImagePipeline.dicomRendering(result),
                                       modelPredictions: (try? result.get())?.modelPredictions ?? [])!
-            do {
+            do throws(OutputFileError) {
                 try sink.write(line)
             } catch {
-                writeError = error as? ImageFailure ?? ImageFailure(message: "\(error)")
+                writeError = error
                 return false
             }
             progress.advance(failed: (try? result.get()) == nil)
             return true
         }
         if let writeError {
-            progress.log(writeError.message)
-            throw ExitStatus.ioError.code
+            let message = ErrorMessages.output(writeError)
+            progress.log(message.text)
+            throw message.status.code
         }
         progress.finish()
         if heatmapFailed { throw ExitStatus.ioError.code }

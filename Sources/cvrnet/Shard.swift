@@ -1,4 +1,5 @@
 import ArgumentParser
+import Checksums
 
 /// `--shard K/N`: this run scores the files whose FNV-1a-64 hash of the relative path (UTF-8)
 /// modulo N is K-1. A file's shard depends only on its own path, so adding files to the

@@ -4,7 +4,7 @@ import Foundation
 
 /// `--weights` and `--labels`, shared by every command, and how they are resolved.
 struct WeightsOptions: ParsableArguments {
-    static let defaultRelativePath = "weights/reference-2class-keras231-weights.hdf5"
+    static let defaultRelativePath = ReferenceWeights.defaultRelativePath
     static let environmentVariable = "CVRNET_WEIGHTS"
 
     @Option(name: .customLong("weights"), help: ArgumentHelp(
@@ -186,12 +186,9 @@ struct WeightsOptions: ParsableArguments {
             if let threads { options.threads = threads }
             model = try CVRNetModel(weightsPath: path, labels: labels?.labels, options: options)
         } catch {
-            if case .labelCount(let given, let expected, _) = error {
-                Console.error("\(labels?.source ?? "the labels") name \(given) classes but the weights file '\(path)' has \(expected)")
-            } else {
-                Console.error(error.description + source.note)
-            }
-            throw ExitStatus.weightsUnusable.code
+            let message = ErrorMessages.model(error, path: path, labelsSource: labels?.source, weightsSource: source)
+            Console.error(message.text)
+            throw message.status.code
         }
         if warn { Self.warnIfReference(model) }
         return model

@@ -15,16 +15,18 @@ import KerasFormat
 /// refused with an ordinary error, is then opened in-process, where the same reads give the same
 /// ordinary outcome. Files that passed are remembered by path, size, modification time and inode
 /// in `$XDG_CACHE_HOME/cvrnet/checked-weights` (or `~/.cache/...`), so later runs pay nothing;
-/// a file that changes is checked again.
+/// a file that changes is checked again, and so is every file after cvrnet itself changes (the
+/// key names the executable's inode, size and modification time): a new build may read more of
+/// a file than the build that checked it.
 enum WeightsSafetyCheck {
     /// A reference-sized file loads in well under a second; this only stops endless loops.
     static let timeLimit: TimeInterval = 30
 
     /// Why the file cannot be opened safely, or nil when it can.
     static func problem(path: String) -> String? {
-        guard let key = cacheKey(path) else { return nil }  // missing or unreadable: the loader says so
-        if isRemembered(key) { return nil }
         guard let executable = WeightsOptions.executablePath() else { return nil }
+        guard let key = cacheKey(path, checkedBy: executable) else { return nil }  // missing or unreadable: the loader says so
+        if isRemembered(key) { return nil }
         let child = Process()
         child.executableURL = URL(fileURLWithPath: executable)
         child.arguments = ["check-weights", path]
@@ -49,11 +51,12 @@ enum WeightsSafetyCheck {
         return nil
     }
 
-    private static func cacheKey(_ path: String) -> String? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
+    private static func cacheKey(_ path: String, checkedBy executable: String) -> String? {
+        var st = stat(), exe = stat()
+        guard stat(path, &st) == 0, stat(executable, &exe) == 0 else { return nil }
         let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        return "\(st.st_dev) \(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(absolute)"
+        return "\(exe.st_ino) \(exe.st_size) \(exe.st_mtim.tv_sec).\(exe.st_mtim.tv_nsec) "
+            + "\(st.st_dev) \(st.st_ino) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(absolute)"
     }
 
     private static var cacheFile: URL {
@@ -81,8 +84,8 @@ enum WeightsSafetyCheck {
 }
 
 /// `cvrnet check-weights PATH` (hidden): reads the whole weights file the way the other commands
-/// will (`inspect`'s walk, every weight, the model load), so that a crash or hang happens here,
-/// in a child, rather than in them.
+/// will (`inspect`'s diagnosis, every weight, the model load) and its Keras attributes by name,
+/// so that a crash or hang happens here, in a child, rather than in them.
 struct CheckWeightsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-weights", abstract: "Read a weights file completely (used internally).",
@@ -91,9 +94,20 @@ struct CheckWeightsCommand: ParsableCommand {
     @Argument var path: String
 
     func run() throws {
-        if let options = try? WeightsOptions.parse([]) {
-            _ = WeightsInspection.inspect(path: path, options: options, checkSafety: false)
+        // Keras attributes opened by name, as HDF5File's public readers open them: libhdf5 crashes
+        // on some damaged attributes only then (h5a-close-segv.h5), while the Keras reader's
+        // attribute iteration refuses the file before. A file that crashes libhdf5 either way is
+        // refused.
+        if let hdf5 = try? HDF5File(path: path) {
+            for root in ["/", "/model_weights"] where root == "/" || hdf5.isGroup(root) {
+                for name in ["keras_version", "backend", "cvrnet_reference_weights"] { _ = hdf5.stringAttribute(name, at: root) }
+                let prefix = root == "/" ? "" : root
+                for layer in hdf5.kerasStringArrayAttribute("layer_names", at: root) ?? [] where hdf5.isGroup(prefix + "/" + layer) {
+                    _ = hdf5.kerasStringArrayAttribute("weight_names", at: prefix + "/" + layer)
+                }
+            }
         }
+        _ = CVRNetModel.diagnose(weightsPath: path)
         if let file = try? KerasWeightsFile(path: path, keras3LayerTable: CVRNetModel.keras3LayerTable) {
             for layer in file.layerNames { _ = try? file.weights(ofLayer: layer) }
         }

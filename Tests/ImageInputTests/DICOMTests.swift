@@ -12,6 +12,7 @@ import Testing
             let expected_png: String
             let input_fnv1a64: String
             let transfer_syntax: String
+            let photometric: String?
         }
         struct WindowChoice: Decodable {
             let file: String
@@ -52,8 +53,8 @@ import Testing
     }
 
     /// Every file, every transfer syntax: the picture equals dcmj2pnm's PNG byte for byte,
-    /// and grey is replicated to RGB as PIL's convert("RGB") does with an "L" PNG (RGB files:
-    /// all three channels equal dcmj2pnm's).
+    /// and grey is replicated to RGB as PIL's convert("RGB") does with an "L" PNG (colour
+    /// files, RGB and YBR converted to RGB: all three channels equal dcmj2pnm's).
     @Test func pictureEqualsDcmj2pnm() throws {
         let expected = try #require(Self.expected)
         let loader = KerasImageLoader()
@@ -62,7 +63,8 @@ import Testing
             let image = try loader.decodeRGB(path: path(name))
             let reference = try loader.decodeRGB(path: path(file.expected_png))
             #expect(image.format == .dicom, "\(name)")
-            #expect(image.pilMode == (name.hasPrefix("rgb-") ? "RGB" : "L"), "\(name)")
+            let colour = ["RGB", "YBR_FULL", "YBR_FULL_422"].contains(file.photometric ?? "")
+            #expect(image.pilMode == (colour ? "RGB" : "L"), "\(name)")
             #expect(image.width == reference.width && image.height == reference.height, "\(name)")
             let difference = maxDifference(grey(image), grey(reference))
             worst = max(worst, difference)
@@ -157,6 +159,24 @@ import Testing
         #expect(try rendering("mono2-u12-voi-lut.dcm").voi.hasPrefix("VOI LUT"))
         #expect(try rendering("mono2-u12-modality-lut.dcm").modality.hasPrefix("LUT"))
         #expect(try rendering("mono2-u12-minmax.dcm").voi.hasPrefix("min-max window"))
+    }
+
+    /// Colour: each YBR model and planar configuration is converted (and recorded as such);
+    /// the fixtures cover the three conversions dcmj2pnm uses.
+    @Test func colourConversionsAreCovered() throws {
+        let expected = try #require(Self.expected)
+        var conversions: [String: Int] = [:]
+        for (name, file) in expected.files where ["RGB", "YBR_FULL", "YBR_FULL_422"].contains(file.photometric ?? "") {
+            let image = try KerasImageLoader().decodeRGB(path: path(name))
+            let rendering = try #require(image.notes.compactMap { note -> DICOMRendering? in
+                if case .dicomRendered(let r) = note { return r } else { return nil }
+            }.first)
+            #expect(rendering.photometric == file.photometric, "\(name)")
+            conversions[rendering.voi, default: 0] += 1
+        }
+        #expect(conversions.count == 4, "\(conversions)")  // as stored, YBR_FULL, YBR_FULL_422, JPEG YCbCr
+        #expect(conversions.keys.contains { $0.contains("YBR_FULL_422 to RGB") })
+        #expect(conversions.keys.contains { $0.contains("libjpeg") })
     }
 
     /// Bad files: one line naming the file, the expected kind of error, never a crash.

@@ -1,5 +1,6 @@
 import Foundation
 import ImageInput
+import TestSupport
 
 /// The test inputs of this target and what Keras/PIL make of them
 /// (`Tests/Fixtures/image-inputs/expected.json`, written by `tools/make_image_test_inputs.py`).
@@ -70,13 +71,9 @@ enum ImageInputFixtures {
 
 /// FNV-1a 64 over bytes, as lowercase 16 hex digits (the generator's `fnv1a64`).
 func fnv1a64(bytes: [UInt8]) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x0000_0100_0000_01b3
-    }
-    let hex = String(hash, radix: 16)
-    return String(repeating: "0", count: 16 - hex.count) + hex
+    var hash = FNV1a64()
+    hash.combine(bytes)
+    return hash.hex
 }
 
 /// A note as the generator spells it ("sixteenBitClipped:400", "alphaDropped", ...).

@@ -150,20 +150,21 @@ struct ClassifyCommandTests {
         let script = """
         import json, sys
         import numpy as np
-        expected = {i["file"]: i["input_fnv1a64"] for i in json.load(open(sys.argv[1]))["images"]}
-        for path in sys.argv[2:]:
+        sys.path.insert(0, sys.argv[1])
+        from cvrnet_common import fnv1a64
+        expected = {i["file"]: i["input_fnv1a64"] for i in json.load(open(sys.argv[2]))["images"]}
+        for path in sys.argv[3:]:
             a = np.load(path)
             assert a.dtype == np.dtype("<f4") and a.shape == (224, 224, 3), (a.dtype, a.shape)
-            h = 0xcbf29ce484222325
-            for b in a.astype("<f4").tobytes():
-                h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+            h = fnv1a64(a)
             name = path.rsplit("/", 1)[-1][:-4]
-            assert "%016x" % h == expected[name], (name, "%016x" % h, expected[name])
+            assert h == expected[name], (name, h, expected[name])
         print("ok")
         """
         let process = Process()
         process.executableURL = python
-        process.arguments = ["-c", script, RepositoryPaths.sampleImages.appendingPathComponent("keras-inputs.json").path]
+        process.arguments = ["-c", script, RepositoryPaths.root.appendingPathComponent("tools").path,
+                             RepositoryPaths.sampleImages.appendingPathComponent("keras-inputs.json").path]
             + names.map { dir.appendingPathComponent($0 + ".npy").path }
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -39,6 +39,26 @@ struct DICOMCommandTests {
         #expect(png["dicom"] == nil)
     }
 
+    @Test("colour DICOM (YBR_FULL, JPEG YBR_FULL_422) gives what classify gives on dcmj2pnm's RGB PNG")
+    func colourEqualsTheDcmj2pnmPNG() throws {
+        let weights = try Files.referenceWeights()
+        let result = try CLI.run(["classify", "--json", "--weights", weights,
+                                  Self.fixture("ybr-full-planar1.dcm"), Self.fixture("ybr-full-planar1.expected.png"),
+                                  Self.fixture("ybr-full-422-jpeg-baseline.dcm"),
+                                  Self.fixture("ybr-full-422-jpeg-baseline.expected.png")])
+        #expect(result.status == 0, "\(result.summary)")
+        let lines = result.stdoutLines
+        try #require(lines.count == 4, "\(result.summary)")
+        #expect(try Self.probabilities(lines[0]) == Self.probabilities(lines[1]))
+        #expect(try Self.probabilities(lines[2]) == Self.probabilities(lines[3]))
+        #expect(lines[0].contains("YBR_FULL to RGB"), "\(lines[0])")
+        #expect(lines[2].contains("libjpeg"), "\(lines[2])")
+
+        let palette = try CLI.run(["classify", "--weights", weights, Self.fixture("broken-palette-color.dcm")])
+        #expect(palette.status == 1, "\(palette.summary)")
+        #expect(palette.stderr.contains("PALETTE COLOR"), "\(palette.summary)")
+    }
+
     @Test("--dicom-window lung and --dicom-frame; bad values are usage errors")
     func options() throws {
         let weights = try Files.referenceWeights()

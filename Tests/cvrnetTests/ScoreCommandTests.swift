@@ -37,14 +37,7 @@ struct ScoreCommandTests {
         return (root, expected)
     }
 
-    static func fnv1a64(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return hash
-    }
+    static func fnv1a64(_ text: String) -> UInt64 { FNV1a64.hash(text.utf8) }
 
     /// The original sample image a path in the tree is a copy of.
     static func original(of relativePath: String) -> String {

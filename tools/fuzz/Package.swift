@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // libFuzzer targets for cvrnet's untrusted-input parsers: the PNG and JPEG decoders
-// (libpng / libjpeg-turbo behind Sources/CImageCodecs, then ImageInput's Swift side) and the
+// (libpng / libjpeg-turbo behind Sources/CImageCodecs, then ImageInput's Swift side), the DICOM
+// reader (GDCM behind Sources/CDICOM, then ImageInput's display pipeline) and the
 // Keras HDF5 weights reader (libhdf5 behind KerasFormat, then CVRNet's loader).
 //
 // Build and run with tools/fuzz.sh; by hand (from the repository root):
@@ -30,6 +31,8 @@ let package = Package(
         .executableTarget(name: "fuzz-png", dependencies: ["FuzzSupport"], path: "Sources/FuzzPNG",
                           swiftSettings: asLibrary),
         .executableTarget(name: "fuzz-jpeg", dependencies: ["FuzzSupport"], path: "Sources/FuzzJPEG",
+                          swiftSettings: asLibrary),
+        .executableTarget(name: "fuzz-dicom", dependencies: ["FuzzSupport"], path: "Sources/FuzzDICOM",
                           swiftSettings: asLibrary),
         .executableTarget(name: "fuzz-weights", dependencies: ["FuzzSupport"], path: "Sources/FuzzWeights",
                           swiftSettings: asLibrary),

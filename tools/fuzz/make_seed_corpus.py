@@ -10,6 +10,8 @@ weights: the small Keras fixtures of Tests/Fixtures/format and Tests/Fixtures/mo
 (weights-only and full-model layouts, vlen / fixed / space-padded strings, float16 / float64,
 chunked + gzip, NaN, Keras 3 layouts, CVR-Net layer names) and of Tests/Fixtures/keras3
 (Keras 3 .weights.h5 with and without name attributes, a .keras zip).
+dicom: small DICOM test files of Tests/Fixtures/dicom (every transfer syntax cvrnet is tested
+with, VOI and Modality LUT sequences, two frames, RGB, a truncated header, no Pixel Data).
 """
 import os
 import shutil
@@ -23,6 +25,7 @@ SAMPLES = os.path.join(ROOT, "Tests", "Fixtures", "sample-images")
 FORMAT = os.path.join(ROOT, "Tests", "Fixtures", "format")
 MODEL_ERRORS = os.path.join(ROOT, "Tests", "Fixtures", "model-errors")
 KERAS3 = os.path.join(ROOT, "Tests", "Fixtures", "keras3")
+DICOM = os.path.join(ROOT, "Tests", "Fixtures", "dicom")
 
 PNG_INPUTS = [
     "png-c0-d1-37x29.png", "png-c0-d2-61x45.png", "png-c0-d4-adam7-37x29.png", "png-c0-d8-37x29.png",
@@ -46,6 +49,12 @@ WEIGHTS = [
     (MODEL_ERRORS, "stem-kernel-wrong-shape.h5"),
     (KERAS3, "tiny.weights.h5"), (KERAS3, "tiny-noattrs.weights.h5"), (KERAS3, "tiny.keras"),
 ]
+DICOM_INPUTS = [
+    "mono2-u12-window.dcm", "mono2-u8-window.dcm", "ct-s16-mediastinum-deflate.dcm", "ct-s16-mediastinum-j2k.dcm",
+    "ct-s16-mediastinum-jpeg-lossless.dcm", "ct-s16-mediastinum-jpeg-ls.dcm", "ct-s16-mediastinum-rle.dcm",
+    "mono2-u12-voi-lut.dcm", "mono2-u12-modality-lut.dcm", "mono2-u12-multiframe.dcm", "rgb-u8-planar1.dcm",
+    "broken-truncated-header.dcm", "broken-no-pixel-data.dcm",
+]
 
 
 def shrink(source, target, size, **save):
@@ -54,7 +63,7 @@ def shrink(source, target, size, **save):
 
 
 def main():
-    for target in ("png", "jpeg", "weights"):
+    for target in ("png", "jpeg", "dicom", "weights"):
         folder = os.path.join(CORPUS, target)
         shutil.rmtree(folder, ignore_errors=True)
         os.makedirs(folder)
@@ -64,6 +73,8 @@ def main():
         shutil.copy(os.path.join(INPUTS, name), os.path.join(CORPUS, "jpeg", name))
     for folder, name in WEIGHTS:
         shutil.copy(os.path.join(folder, name), os.path.join(CORPUS, "weights", name))
+    for name in DICOM_INPUTS:
+        shutil.copy(os.path.join(DICOM, name), os.path.join(CORPUS, "dicom", name))
 
     png = os.path.join(CORPUS, "png")
     shrink("png-rgba8-256x320.png", os.path.join(png, "sample-rgba8-16x20.png"), (16, 20))
@@ -81,7 +92,7 @@ def main():
     with Image.open(os.path.join(SAMPLES, "jpeg-rgb420-320x360.jpg")) as image:
         image.resize((16, 18), Image.NEAREST).convert("CMYK").save(os.path.join(jpeg, "sample-cmyk-16x18.jpg"))
 
-    for target in ("png", "jpeg", "weights"):
+    for target in ("png", "jpeg", "dicom", "weights"):
         folder = os.path.join(CORPUS, target)
         files = sorted(os.listdir(folder))
         total = sum(os.path.getsize(os.path.join(folder, f)) for f in files)

@@ -79,7 +79,8 @@ int cvr_dicom_get_lut(const cvr_dicom *dicom, uint16_t sequence_element, uint16_
 
 /* Decodes the pixel data and copies frame `frame` (0-based) into out: rows * columns *
  * samples_per_pixel values of bits_allocated bits (8 -> one byte, 16 -> two bytes little
- * endian, 32 -> four bytes), as stored (not masked, not rescaled). max_pixels < 1: no limit. */
+ * endian, 32 -> four bytes), as stored (not masked, not rescaled); YBR_FULL_422 comes
+ * upsampled to three samples per pixel (GDCM repeats each pair's Cb Cr). max_pixels < 1: no limit. */
 cvr_dicom_status cvr_dicom_read_frame(cvr_dicom *dicom, int64_t frame, int64_t max_pixels,
                                       uint8_t *out, size_t out_size,
                                       char *message, size_t message_capacity);

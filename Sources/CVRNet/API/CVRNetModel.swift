@@ -55,7 +55,7 @@ public final class CVRNetModel: Sendable {
             throw .labelCount(given: labels.count, expected: graph.classes, source: "the labels given")
         }
         self.labels = labels ?? ClassLabels.defaults(count: graph.classes)
-        let note = file.rootAttributes["cvrnet_reference_weights"]
+        let note = file.rootAttributes[Self.referenceAttribute]
         weights = WeightsDescription(path: weightsPath, layout: file.layout, namingScheme: scheme,
                                      kerasVersion: file.kerasVersion, backend: file.backend, classCount: graph.classes,
                                      isReferenceWeights: note != nil, referenceNote: note)
@@ -79,7 +79,11 @@ public final class CVRNetModel: Sendable {
     /// CVR-Net's layers in Keras 3 `model.layers` order with the `layers/...` group each is
     /// saved under: how a Keras 3.0-3.5 `.weights.h5`, which keeps no layer names, is mapped
     /// (generated from Keras 3 by tools/make_keras3_reference.py, checked by the tests).
-    public static var keras3LayerTable: [(path: String, name: String)] { keras3CVRNetLayerTable }
+    public static var keras3LayerTable: [(path: String, name: String)] { CVRNetLayout.keras3LayerTable }
+
+    /// The root attribute that marks this project's untrained reference weights
+    /// (`tools/make_reference_weights.py` writes it).
+    static let referenceAttribute = "cvrnet_reference_weights"
 
     /// Number of classes.
     public var classCount: Int { graph.classes }
@@ -101,6 +105,10 @@ public final class CVRNetModel: Sendable {
 
     /// Loads the image at `path` exactly as Keras `load_img(path, target_size=(224, 224))` +
     /// `img_to_array` would, and classifies it.
+    ///
+    /// A DICOM file is decoded in this process by GDCM, which can abort or crash on a crafted
+    /// file; there is no guard here (the `cvrnet` tool decodes DICOM in a child process first,
+    /// see ``KerasImageLoader``). Read untrusted DICOM files in a separate process.
     public func predict(imageAt path: String, loader: KerasImageLoader = KerasImageLoader(),
                         preprocessing: InputPreprocessing = .none) throws(CVRNetError) -> Prediction {
         let image: ModelInputImage

@@ -3,7 +3,7 @@ import CVRNetKernels
 /// The whole CVR-Net: one 224x224x3 input into ResNet50 and Xception, five heads on five taps,
 /// the plain mean of the five softmax outputs (Keras `Average`).
 final class CVRNetGraph: @unchecked Sendable {
-    static let inputShape = FeatureMapShape(height: 224, width: 224, channels: 3)
+    static let inputShape = CVRNetLayout.inputShape
     /// Xception entry-flow blocks run on every core before the encoders run side by side
     /// (serial CPU per image: ResNet50 61 ms, Xception 90 ms). Median batch-1 times, interleaved
     /// runs on a shared machine: 92.4 ms for 1 block, 88.9/89.0/89.7 for 2 and 84.5/86.4/83.3 for
@@ -22,16 +22,11 @@ final class CVRNetGraph: @unchecked Sendable {
         classes = heads[0].classes
     }
 
-    /// Channels of each head's pooled input, in head order.
-    static func headInputs(resnetOutput: Int, xceptionOutput: Int) -> [Int] {
-        [resnetOutput + xceptionOutput, 1024, 512, 728, 1024]
-    }
-
     /// A workspace sized for this graph: for running the encoders side by side (`forward`'s
     /// `encodersInParallel`), or a smaller one for running them one after the other.
     func makeWorkspace(encodersSideBySide: Bool) -> Workspace {
         Workspace(resnet: resnet.requirement, xception: xception.requirement,
-                  pooledChannels: Self.headInputs(resnetOutput: resnet.outputShape.channels,
+                  pooledChannels: CVRNetLayout.headInputs(resnetOutput: resnet.outputShape.channels,
                                                   xceptionOutput: xception.outputShape.channels),
                   encodersSideBySide: encodersSideBySide)
     }
@@ -54,7 +49,7 @@ final class CVRNetGraph: @unchecked Sendable {
         // Each encoder writes only its own arena and its own pooled vectors.
         let runResNet = { (budget: ThreadBudget) in
             let out = self.resnet.forward(image, arena: ws.resnet, budget: budget) { stage, map, shape in
-                let head: HeadScale = stage == 3 ? .resnet28x28 : .resnet14x14
+                guard let head = CVRNetLayout.resNet50HeadTapStages[stage] else { return }
                 observer?(head, 0, map, shape)
                 globalAveragePooling2D(input: map, shape: shape, output: pooled[head.rawValue - 1])
             }
@@ -63,12 +58,7 @@ final class CVRNetGraph: @unchecked Sendable {
             globalAveragePooling2D(input: out, shape: self.resnet.outputShape, output: pooled[0])
         }
         let xceptionTap: XceptionEncoder.Tap = { block, map, shape in
-            let head: HeadScale
-            switch block {
-            case 4: head = .xception28x28
-            case 13: head = .xception14x14
-            default: return
-            }
+            guard let head = CVRNetLayout.xceptionHeadTapBlocks[block] else { return }
             observer?(head, 0, map, shape)
             globalAveragePooling2D(input: map, shape: shape, output: pooled[head.rawValue - 1])
         }

@@ -12,7 +12,7 @@ final class ClassificationHead: @unchecked Sendable {
         self.scale = scale
         var built: [Dense] = []
         var width = inputs
-        for (units, name) in zip([512, 128, 64, classes], names) {
+        for (units, name) in zip(CVRNetLayout.headHiddenUnits + [classes], names) {
             let d = Dense(inputs: width, units: units)
             try source.load(d, layer: name)
             built.append(d)

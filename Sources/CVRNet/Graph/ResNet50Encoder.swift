@@ -16,8 +16,7 @@ final class ResNet50Encoder: @unchecked Sendable {
         let inputShape: FeatureMapShape
     }
 
-    static let stages: [(stage: Int, blocks: Int, filters: Int, stride: Int)] =
-        [(2, 3, 64, 1), (3, 4, 128, 2), (4, 6, 256, 2), (5, 3, 512, 2)]
+    static let stages = CVRNetLayout.resNet50Stages
 
     let inputShape: FeatureMapShape
     let stem: Convolution2D

@@ -26,12 +26,12 @@ final class XceptionEncoder: @unchecked Sendable {
         let convs: [SeparableConvolution2D]
     }
 
-    static let epsilon: Float = 1e-3
+    static let epsilon = CVRNetLayout.xceptionBatchNormEpsilon
 
     /// The down-sampling blocks whose second SepConv-BN map CVR-Net's heads read: they run on
     /// whole maps. The others (2 and 3, the largest maps) run in bands (`DownsamplingBands`),
     /// which shrinks buffers 2 and 3 of every arena from 109x109x128 to 28x28x728 floats.
-    static let headTapBlocks: Set<Int> = [4, 13]
+    static let headTapBlocks = Set(CVRNetLayout.xceptionHeadTapBlocks.keys)
 
     let inputShape: FeatureMapShape
     let conv1: Convolution2D

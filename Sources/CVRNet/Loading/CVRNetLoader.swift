@@ -13,29 +13,24 @@ enum CVRNetLoader {
         let binder = KerasWeightBinder(file: file, scheme: scheme)
 
         // Xception's residual projections: auto-named, in creation order (blocks 2, 3, 4, 13).
-        let convs = autoNamedLayers("conv2d", prefix: "xce_", in: names)
-        let norms = autoNamedLayers("batch_normalization", prefix: "xce_", in: names)
-        guard convs.count == 4, norms.count == 4 else {
-            throw .autoNamedLayers(path: file.path, detail: "expected 4 Xception residual layers 'xce_conv2d*' and 4 "
+        let (convs, norms) = CVRNetLayout.xceptionResidualLayers(in: names)
+        let residuals = CVRNetLayout.xceptionResidualBlocks.count
+        guard convs.count == residuals, norms.count == residuals else {
+            throw .autoNamedLayers(path: file.path, detail: "expected \(residuals) Xception residual layers 'xce_conv2d*' and \(residuals) "
                 + "'xce_batch_normalization*', found \(convs.count) and \(norms.count)")
         }
         // Head Dense layers other than MKH_k: auto-named, created head by head (512, 128, N).
-        let dense = autoNamedLayers("dense", in: names)
-        guard dense.count == 15 else {
-            throw .autoNamedLayers(path: file.path, detail: "expected 15 auto-named head Dense layers 'dense*' "
-                + "(3 per head besides MKH_1..MKH_5), found \(dense.count)")
-        }
-        var headNames: [[String]] = []
-        for k in 0..<5 {
-            let mkh: String = "MKH_\(k + 1)"
-            headNames.append([dense[3 * k], dense[3 * k + 1], mkh, dense[3 * k + 2]])
+        let dense = CVRNetLayout.autoNamedDense(in: names)
+        guard let headNames = CVRNetLayout.headLayers(autoNamedDense: dense) else {
+            throw .autoNamedLayers(path: file.path, detail: "expected \(CVRNetLayout.autoNamedDenseCount) auto-named head Dense layers 'dense*' "
+                + "(\(CVRNetLayout.autoNamedDensePerHead) per head besides MKH_1..MKH_5), found \(dense.count)")
         }
         var counts: [Int] = []
-        for h in headNames { counts.append(try binder.finalUnits(of: h[3], inputs: 64)) }
+        for h in headNames { counts.append(try binder.finalUnits(of: h[3], inputs: CVRNetLayout.headHiddenUnits.last!)) }
         guard Set(counts).count == 1, let classes = counts.first else {
             throw .headsDisagree(path: file.path, classCounts: counts)
         }
-        guard classes >= 2 else {
+        guard classes >= CVRNetLayout.minimumClasses else {
             throw .unknownLayout(path: file.path, detail: "the heads have \(classes) output unit; CVR-Net needs at least 2 classes")
         }
 
@@ -43,7 +38,7 @@ enum CVRNetLoader {
         let resnet = try ResNet50Encoder(input: input, names: ResNet50LayerNames(scheme: scheme), source: binder)
         let xception = try XceptionEncoder(input: input, names: XceptionLayerNames(residualLayers: Array(zip(convs, norms))),
                                            source: binder)
-        let inputs = CVRNetGraph.headInputs(resnetOutput: resnet.outputShape.channels, xceptionOutput: xception.outputShape.channels)
+        let inputs = CVRNetLayout.headInputs(resnetOutput: resnet.outputShape.channels, xceptionOutput: xception.outputShape.channels)
         var heads: [ClassificationHead] = []
         for (scale, (width, layerNames)) in zip(HeadScale.allCases, zip(inputs, headNames)) {
             heads.append(try ClassificationHead(scale: scale, inputs: width, classes: classes, names: layerNames, source: binder))

@@ -29,7 +29,11 @@ public enum ImageFuzzing {
 
     /// Runs one input through the loader and checks the result.
     public static func run(_ bytes: [UInt8]) {
-        let loader = bytes.count % 2 == 0 ? keras : other
+        run(bytes, loader: bytes.count % 2 == 0 ? keras : other)
+    }
+
+    /// Runs one input through `loader` and checks the result.
+    static func run(_ bytes: [UInt8], loader: KerasImageLoader) {
         let options = loader.options
         do {
             let input = try loader.load(data: bytes, name: name)
