@@ -99,16 +99,19 @@ def all_heads_model(model):
     return keras.Model(inputs=model.input, outputs=[h["tap"].output for h in heads] + logits)
 
 
-def grad_cam_all_heads(model, x, class_index):
-    """`grad_cam` of every head from one forward pass (in the model's dtype)."""
+def grad_cam_all_heads(model, x, class_indices):
+    """`grad_cam` of every head for each of `class_indices`, from one forward pass (in the
+    model's dtype): {class index: [head1..head5 maps]}."""
     with tf.GradientTape(persistent=True) as tape:
         outputs = model(x, training=False)
         feature_maps, logits = outputs[:5], outputs[5:]
-        scores = [l[:, class_index] for l in logits]
-    maps = []
-    for feature_map, score in zip(feature_maps, scores):
-        pooled_grads = tf.reduce_mean(tape.gradient(score, feature_map), axis=(0, 1, 2))
-        maps.append(tf.squeeze(feature_map[0] @ pooled_grads[..., tf.newaxis]).numpy())
+        scores = {c: [l[:, c] for l in logits] for c in class_indices}
+    maps = {}
+    for c in class_indices:
+        maps[c] = []
+        for feature_map, score in zip(feature_maps, scores[c]):
+            pooled_grads = tf.reduce_mean(tape.gradient(score, feature_map), axis=(0, 1, 2))
+            maps[c].append(tf.squeeze(feature_map[0] @ pooled_grads[..., tf.newaxis]).numpy())
     del tape
     return maps
 
@@ -140,11 +143,12 @@ def main():
             shutil.rmtree(out_dir)
         os.makedirs(out_dir)
         entries = []
-        explained = []
+        explained = []  # per image: (input, {class index: float32 head maps})
         for name in IMAGES:
             x = mrw.load_inputs([name])
             probs = model(tf.constant(x), training=False).numpy()[0]
             top = int(np.argmax(probs))
+            explained.append((x, {}))
             for class_index in (top, (top + 1) % num_classes):
                 maps, logits = zip(*(grad_cam(hm, tf.constant(x), class_index) for hm in heads))
                 combined = combined_map(maps)
@@ -166,22 +170,23 @@ def main():
                     "combined_max": float(combined.max()),
                     "maps_file": rel,
                 })
-                explained.append((x, class_index, maps))
+                explained[-1][1][class_index] = maps
                 print("%s %s class %d: head map maxima %s, combined max %.4f" % (
                     stem, name, class_index, ["%.4g" % m.max() for m in maps], combined.max()),
                     flush=True)
         f64_rel = os.path.join("weights", "golden", stem + ".gradcam.f64")
         f64_model = all_heads_model(float64_twin(model, num_classes, naming))
         with open(os.path.join(ROOT, f64_rel), "wb") as f:
-            for entry, (x, class_index, maps32) in zip(entries, explained):
-                maps64 = grad_cam_all_heads(f64_model, tf.constant(x, dtype=tf.float64), class_index)
-                rel32 = [float(np.linalg.norm(m32.astype(np.float64) - m64) / np.linalg.norm(m64))
-                         for m32, m64 in zip(maps32, maps64)]
-                for m in maps64:
-                    f.write(np.ascontiguousarray(m, dtype="<f8").tobytes())
-                print("%s %s class %d: float32 maps vs float64, relative L2 per head %s" % (
-                    stem, os.path.basename(entry["image"]), class_index,
-                    " ".join("%.2e" % r for r in rel32)), flush=True)
+            for name, (x, maps32) in zip(IMAGES, explained):
+                # Both classes of an image from one float64 forward pass; entries are in this order.
+                maps64 = grad_cam_all_heads(f64_model, tf.constant(x, dtype=tf.float64), list(maps32))
+                for class_index, maps in maps64.items():
+                    for m in maps:
+                        f.write(np.ascontiguousarray(m, dtype="<f8").tobytes())
+                    rel32 = [float(np.linalg.norm(m32.astype(np.float64) - m64) / np.linalg.norm(m64))
+                             for m32, m64 in zip(maps32[class_index], maps)]
+                    print("%s %s class %d: float32 maps vs float64, relative L2 per head %s" % (
+                        stem, name, class_index, " ".join("%.2e" % r for r in rel32)), flush=True)
         doc = {
             "weights_file": fname,
             "num_classes": num_classes,

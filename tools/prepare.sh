@@ -66,7 +66,7 @@ inputs=(tools/make_reference_weights.py tools/cvrnet_model.py tools/requirements
 step "reference weights and golden outputs" make_reference_weights.py
 reference_outputs=("${outputs[@]}")
 
-# 2. About 4-6 minutes (the float32 maps, then the float64 ones).
+# 2. About 6-8 minutes (the float32 maps, then the float64 ones).
 outputs=(
   weights/golden/reference-2class-keras231-weights.gradcam.json
   weights/golden/reference-2class-tfkeras-weights.gradcam.json
