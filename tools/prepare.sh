@@ -2,7 +2,7 @@
 # The one command that makes everything the tests and the default run need but that is not
 # committed: the tools' Python environment (tools/setup_venv.sh), then
 #  1. the reference weights and their Keras golden outputs (tools/make_reference_weights.py),
-#  2. Keras's Grad-CAM maps of those weights (tools/make_gradcam_golden.py),
+#  2. Keras's Grad-CAM maps of those weights, float32 and float64 (tools/make_gradcam_golden.py),
 #  3. the Keras 3 reference files and Keras 3's golden outputs (tools/make_keras3_reference.py),
 #  4. real DICOM files (PyPI pydicom-data) rendered by dcmj2pnm, and Keras on the CR chest
 #     (tools/make_dicom_real_data.py).
@@ -68,12 +68,16 @@ inputs=(tools/make_reference_weights.py tools/cvrnet_model.py tools/requirements
 step "reference weights and golden outputs" make_reference_weights.py
 reference_outputs=("${outputs[@]}")
 
-# 2. About 2-4 minutes.
+# 2. About 6-8 minutes (the float32 maps, then the float64 ones).
 outputs=(
   weights/golden/reference-2class-keras231-weights.gradcam.json
   weights/golden/reference-2class-tfkeras-weights.gradcam.json
   weights/golden/reference-3class-tfkeras-model.gradcam.json
   weights/golden/reference-4class-keras231-model.gradcam.json
+  weights/golden/reference-2class-keras231-weights.gradcam.f64
+  weights/golden/reference-2class-tfkeras-weights.gradcam.f64
+  weights/golden/reference-3class-tfkeras-model.gradcam.f64
+  weights/golden/reference-4class-keras231-model.gradcam.f64
 )
 inputs=(tools/make_gradcam_golden.py "${reference_outputs[@]}")
 step "Grad-CAM golden maps" make_gradcam_golden.py
