@@ -5,7 +5,8 @@
 
 Reads the four reference weights files of weights/ (tools/make_reference_weights.py makes them)
 and writes, per file, weights/golden/<stem>.gradcam.json plus one float32 file per
-(image, class) in weights/golden/<stem>.gradcam/ (git-ignored, like the other golden outputs).
+(image, class) in weights/golden/<stem>.gradcam/, and weights/golden/<stem>.gradcam.f64 (all
+git-ignored, like the other golden outputs).
 
 Grad-CAM as the Keras example computes it (keras.io "Grad-CAM class activation
 visualization"), once per head: a model whose outputs are the head's feature map and the
@@ -20,6 +21,14 @@ not > 0 stays all zero), resized to 224x224 with `tf.image.resize(method="biline
 
 Classes explained: the top class of the averaged output and one other class
 ((top + 1) mod classes).
+
+The same head maps from the same model and weights run in float64 (`set_floatx("float64")`
+while it is built, the float32 weights converted exactly): the model's exact arithmetic, as
+far as float64 rounding goes. Keras's float32 maps carry float32 rounding of their own (head 1
+differs from float64 by up to about 1e-4 relative L2), so the parity test compares against
+these. One forward pass per (image, class) gives all five heads (one persistent tape); only
+the head maps are written, in <stem>.gradcam.f64: float64 little-endian, the entries in
+order, each head1..head5. About 2 s per (image, class).
 """
 
 import os
@@ -69,6 +78,44 @@ def grad_cam(head_model, x, class_index):
     return tf.squeeze(heatmap).numpy().astype(np.float32), logits.numpy()[0]
 
 
+def float64_twin(model, num_classes, naming):
+    """`model` rebuilt with float64 variables and layers, holding its float32 weights."""
+    keras.backend.set_floatx("float64")
+    try:
+        twin = cm.build_cvrnet(num_classes, naming)
+    finally:
+        keras.backend.set_floatx("float32")
+    for layer in twin.layers:
+        weights = model.get_layer(layer.name).get_weights()
+        if weights:
+            layer.set_weights([w.astype(np.float64) for w in weights])
+    return twin
+
+
+def all_heads_model(model):
+    """A model from the input to the five heads' feature maps, then their pre-softmax logits."""
+    heads = cm.head_structure(model)
+    logits = [tf.matmul(h["dense"][2].output, h["final"].kernel) + h["final"].bias for h in heads]
+    return keras.Model(inputs=model.input, outputs=[h["tap"].output for h in heads] + logits)
+
+
+def grad_cam_all_heads(model, x, class_indices):
+    """`grad_cam` of every head for each of `class_indices`, from one forward pass (in the
+    model's dtype): {class index: [head1..head5 maps]}."""
+    with tf.GradientTape(persistent=True) as tape:
+        outputs = model(x, training=False)
+        feature_maps, logits = outputs[:5], outputs[5:]
+        scores = {c: [l[:, c] for l in logits] for c in class_indices}
+    maps = {}
+    for c in class_indices:
+        maps[c] = []
+        for feature_map, score in zip(feature_maps, scores[c]):
+            pooled_grads = tf.reduce_mean(tape.gradient(score, feature_map), axis=(0, 1, 2))
+            maps[c].append(tf.squeeze(feature_map[0] @ pooled_grads[..., tf.newaxis]).numpy())
+    del tape
+    return maps
+
+
 def normalised(heatmap):
     h = np.maximum(heatmap, 0)
     m = h.max()
@@ -96,10 +143,12 @@ def main():
             shutil.rmtree(out_dir)
         os.makedirs(out_dir)
         entries = []
+        explained = []  # per image: (input, {class index: float32 head maps})
         for name in IMAGES:
             x = mrw.load_inputs([name])
             probs = model(tf.constant(x), training=False).numpy()[0]
             top = int(np.argmax(probs))
+            explained.append((x, {}))
             for class_index in (top, (top + 1) % num_classes):
                 maps, logits = zip(*(grad_cam(hm, tf.constant(x), class_index) for hm in heads))
                 combined = combined_map(maps)
@@ -121,9 +170,23 @@ def main():
                     "combined_max": float(combined.max()),
                     "maps_file": rel,
                 })
+                explained[-1][1][class_index] = maps
                 print("%s %s class %d: head map maxima %s, combined max %.4f" % (
                     stem, name, class_index, ["%.4g" % m.max() for m in maps], combined.max()),
                     flush=True)
+        f64_rel = os.path.join("weights", "golden", stem + ".gradcam.f64")
+        f64_model = all_heads_model(float64_twin(model, num_classes, naming))
+        with open(os.path.join(ROOT, f64_rel), "wb") as f:
+            for name, (x, maps32) in zip(IMAGES, explained):
+                # Both classes of an image from one float64 forward pass; entries are in this order.
+                maps64 = grad_cam_all_heads(f64_model, tf.constant(x, dtype=tf.float64), list(maps32))
+                for class_index, maps in maps64.items():
+                    for m in maps:
+                        f.write(np.ascontiguousarray(m, dtype="<f8").tobytes())
+                    rel32 = [float(np.linalg.norm(m32.astype(np.float64) - m64) / np.linalg.norm(m64))
+                             for m32, m64 in zip(maps32[class_index], maps)]
+                    print("%s %s class %d: float32 maps vs float64, relative L2 per head %s" % (
+                        stem, name, class_index, " ".join("%.2e" % r for r in rel32)), flush=True)
         doc = {
             "weights_file": fname,
             "num_classes": num_classes,
@@ -131,6 +194,10 @@ def main():
             "maps_file_format": "float32 little-endian: head1..head5 Grad-CAM maps (signed, "
                                 "not normalised; 7x7, 14x14, 28x28, 28x28, 14x14 row-major), "
                                 "then the combined 224x224 map",
+            "maps_file_f64": f64_rel,
+            "maps_file_f64_format": "float64 little-endian: per entry, in order, head1..head5 "
+                                    "Grad-CAM maps of the model run in float64 (same layout "
+                                    "as the float32 head maps; no combined map)",
             "combination": "ReLU, divide by max (all zero if max <= 0), tf.image.resize "
                            "bilinear 224x224 (half-pixel centres, no antialias), mean of five",
             "entries": entries,

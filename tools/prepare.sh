@@ -2,7 +2,7 @@
 # The one command that makes everything the tests and the default run need but that is not
 # committed: the tools' Python environment (tools/setup_venv.sh), then
 #  1. the reference weights and their Keras golden outputs (tools/make_reference_weights.py),
-#  2. Keras's Grad-CAM maps of those weights (tools/make_gradcam_golden.py),
+#  2. Keras's Grad-CAM maps of those weights, float32 and float64 (tools/make_gradcam_golden.py),
 #  3. the Keras 3 reference files and Keras 3's golden outputs (tools/make_keras3_reference.py),
 #  4. real DICOM files (PyPI pydicom-data) rendered by dcmj2pnm, and Keras on the CR chest
 #     (tools/make_dicom_real_data.py).
@@ -49,6 +49,30 @@ step() {
   echo "prepare: $what: done in $((SECONDS - start)) s"
 }
 
+# Steps 2-4 only read step 1's weights and write files of their own, and much of their time is
+# single-threaded Python (building Keras models), so they run side by side: on 2 cores that
+# saves minutes. Each one's output is shown when it ends; any failure fails prepare.sh.
+parallel_pids=() parallel_logs=() parallel_names=()
+in_parallel() {
+  local log
+  log="$(mktemp "${TMPDIR:-/tmp}/cvrnet-prepare.XXXXXX")"
+  step "$@" >"$log" 2>&1 &
+  parallel_pids+=($!) parallel_logs+=("$log") parallel_names+=("$1")
+  echo "prepare: $1: started alongside the others"
+}
+finish_parallel() {
+  local i failed=0
+  for i in "${!parallel_pids[@]}"; do
+    if ! wait "${parallel_pids[$i]}"; then
+      failed=1
+      echo "prepare: ${parallel_names[$i]}: FAILED; its output:" >&2
+    fi
+    cat "${parallel_logs[$i]}"
+    rm -f "${parallel_logs[$i]}"
+  done
+  if [[ $failed -ne 0 ]]; then exit 1; fi
+}
+
 reference_weights=(
   weights/reference-2class-keras231-weights.hdf5
   weights/reference-2class-tfkeras-weights.hdf5
@@ -64,19 +88,23 @@ outputs=("${reference_weights[@]}"
   weights/golden/reference-3class-tfkeras-model.json
   weights/golden/reference-4class-keras231-model.json
 )
-inputs=(tools/make_reference_weights.py tools/cvrnet_model.py tools/requirements.txt "${samples[@]}")
+inputs=(tools/make_reference_weights.py tools/cvrnet_model.py tools/cvrnet_common.py tools/requirements.txt "${samples[@]}")
 step "reference weights and golden outputs" make_reference_weights.py
 reference_outputs=("${outputs[@]}")
 
-# 2. About 2-4 minutes.
+# 2. About 6-8 minutes (the float32 maps, then the float64 ones).
 outputs=(
   weights/golden/reference-2class-keras231-weights.gradcam.json
   weights/golden/reference-2class-tfkeras-weights.gradcam.json
   weights/golden/reference-3class-tfkeras-model.gradcam.json
   weights/golden/reference-4class-keras231-model.gradcam.json
+  weights/golden/reference-2class-keras231-weights.gradcam.f64
+  weights/golden/reference-2class-tfkeras-weights.gradcam.f64
+  weights/golden/reference-3class-tfkeras-model.gradcam.f64
+  weights/golden/reference-4class-keras231-model.gradcam.f64
 )
-inputs=(tools/make_gradcam_golden.py "${reference_outputs[@]}")
-step "Grad-CAM golden maps" make_gradcam_golden.py
+inputs=(tools/make_gradcam_golden.py tools/cvrnet_common.py "${reference_outputs[@]}")
+in_parallel "Grad-CAM golden maps" make_gradcam_golden.py
 
 # 3. Copied from the tf.keras reference weights by layer name; about 2-6 minutes.
 outputs=(
@@ -91,12 +119,14 @@ outputs=(
   weights/golden/reference-3class-keras3.json
   weights/golden/reference-4class-keras3-legacy.json
 )
-inputs=(tools/make_keras3_reference.py tools/requirements.txt
+inputs=(tools/make_keras3_reference.py tools/cvrnet_common.py tools/requirements.txt
         weights/reference-2class-tfkeras-weights.hdf5 weights/reference-3class-tfkeras-model.h5 "${samples[@]}")
-step "Keras 3 reference files" make_keras3_reference.py
+in_parallel "Keras 3 reference files" make_keras3_reference.py
 
 # 4. Real DICOM files against dcmj2pnm, Keras's input and prediction on the CR chest; under a minute.
 outputs=(weights/golden/dicom-real/manifest.json)
-inputs=(tools/make_dicom_real_data.py tools/make_dicom_fixtures.py tools/cvrnet_model.py tools/requirements.txt
+inputs=(tools/make_dicom_real_data.py tools/make_dicom_fixtures.py tools/cvrnet_model.py tools/cvrnet_common.py tools/requirements.txt
         weights/reference-2class-keras231-weights.hdf5)
-step "real DICOM files against dcmj2pnm and Keras" make_dicom_real_data.py
+in_parallel "real DICOM files against dcmj2pnm and Keras" make_dicom_real_data.py
+
+finish_parallel

@@ -317,6 +317,31 @@ bool inflate_data_set(const uint8_t *data, size_t size, std::vector<uint8_t> &ou
     return inflate_stream(data, size, false, out, reason);
 }
 
+// What the walk found that GDCM (Debian's build, assertions on) aborts on, refused before it
+// reads the file; the same for a plain and a deflated data set.
+cvr_dicom_status refuse_what_gdcm_aborts_on(const Walker &walker, char *message, size_t message_capacity) {
+    // A Frame Increment Pointer without Number of Frames (seen in RT Dose files).
+    if (walker.has_frame_increment_pointer && !walker.has_number_of_frames) {
+        set_message(message, message_capacity, "it has a Frame Increment Pointer but no Number of Frames");
+        return CVR_DICOM_ERR_NOT_IMAGE;
+    }
+    // Any Samples per Pixel but 1, 3 or 4 (PixelFormat::SetSamplesPerPixel).
+    if (walker.samples_per_pixel >= 0 && walker.samples_per_pixel != 1 && walker.samples_per_pixel != 3
+        && walker.samples_per_pixel != 4) {
+        set_message(message, message_capacity, "Samples per Pixel is " + std::to_string(walker.samples_per_pixel)
+                    + " (1, 3 or 4 expected)");
+        return CVR_DICOM_ERR_PARSE;
+    }
+    // PALETTE COLOR without its palette descriptors (PixmapReader::ReadImageInternal); cvrnet
+    // does not read PALETTE COLOR at all.
+    if (walker.photometric.rfind("PALETTE COLOR", 0) == 0) {
+        set_message(message, message_capacity, "photometric interpretation PALETTE COLOR is not read (only "
+                    "grayscale MONOCHROME1/2 and 8-bit colour RGB, YBR_FULL, YBR_FULL_422)");
+        return CVR_DICOM_ERR_NOT_IMAGE;
+    }
+    return CVR_DICOM_OK;
+}
+
 }  // namespace
 
 extern "C" int cvr_dicom_has_signature(const uint8_t *data, size_t size) {
@@ -364,17 +389,8 @@ extern "C" cvr_dicom_status cvr_dicom_open(const uint8_t *data, size_t size, cvr
             set_message(message, message_capacity, walker.reason + " (inflated)");
             return CVR_DICOM_ERR_PARSE;
         }
-        if (walker.has_frame_increment_pointer && !walker.has_number_of_frames) {
-            set_message(message, message_capacity, "it has a Frame Increment Pointer but no Number of Frames");
-            return CVR_DICOM_ERR_NOT_IMAGE;
-        }
-        // GDCM asserts on any other value (PixelFormat::SetSamplesPerPixel).
-        if (walker.samples_per_pixel >= 0 && walker.samples_per_pixel != 1 && walker.samples_per_pixel != 3
-            && walker.samples_per_pixel != 4) {
-            set_message(message, message_capacity, "Samples per Pixel is " + std::to_string(walker.samples_per_pixel)
-                        + " (1, 3 or 4 expected)");
-            return CVR_DICOM_ERR_PARSE;
-        }
+        cvr_dicom_status status = refuse_what_gdcm_aborts_on(walker, message, message_capacity);
+        if (status != CVR_DICOM_OK) return status;
     } else {
         // Without a transfer syntax, guess as GDCM does: two upper-case letters after the
         // first tag are an explicit VR.
@@ -388,25 +404,8 @@ extern "C" cvr_dicom_status cvr_dicom_open(const uint8_t *data, size_t size, cvr
             set_message(message, message_capacity, walker.reason);
             return CVR_DICOM_ERR_PARSE;
         }
-        // GDCM asserts on a Frame Increment Pointer without Number of Frames (seen in RT Dose files).
-        if (walker.has_frame_increment_pointer && !walker.has_number_of_frames) {
-            set_message(message, message_capacity, "it has a Frame Increment Pointer but no Number of Frames");
-            return CVR_DICOM_ERR_NOT_IMAGE;
-        }
-        // GDCM asserts on any other value (PixelFormat::SetSamplesPerPixel).
-        if (walker.samples_per_pixel >= 0 && walker.samples_per_pixel != 1 && walker.samples_per_pixel != 3
-            && walker.samples_per_pixel != 4) {
-            set_message(message, message_capacity, "Samples per Pixel is " + std::to_string(walker.samples_per_pixel)
-                        + " (1, 3 or 4 expected)");
-            return CVR_DICOM_ERR_PARSE;
-        }
-        // cvrnet does not read PALETTE COLOR, and GDCM asserts (PixmapReader::ReadImageInternal)
-        // on one without its palette descriptors: refused before GDCM sees it.
-        if (walker.photometric.rfind("PALETTE COLOR", 0) == 0) {
-            set_message(message, message_capacity, "photometric interpretation PALETTE COLOR is not read (only "
-                        "grayscale MONOCHROME1/2 and 8-bit colour RGB, YBR_FULL, YBR_FULL_422)");
-            return CVR_DICOM_ERR_NOT_IMAGE;
-        }
+        cvr_dicom_status status = refuse_what_gdcm_aborts_on(walker, message, message_capacity);
+        if (status != CVR_DICOM_OK) return status;
     }
     std::lock_guard<std::mutex> guard(gdcm_lock());
     cvr_dicom *dicom = nullptr;

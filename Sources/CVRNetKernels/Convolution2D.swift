@@ -7,6 +7,8 @@
 /// BatchNormalization that follows the convolution is folded into the kernel and bias at load
 /// time (`foldBatchNormalization`), so inference never normalises. `packForInference` then picks
 /// the computation: the AVX-512 packed-weight GEMM, Winograd F(2x2, 3x3), or (other CPUs) OpenBLAS.
+/// A convolution made with `accumulation: .double` instead sums in double precision on every CPU
+/// (`DoubleAccumulation`).
 public final class Convolution2D: @unchecked Sendable {
     public let window: WindowGeometry
     public let inputChannels: Int
@@ -31,11 +33,26 @@ public final class Convolution2D: @unchecked Sendable {
     /// The layout of `kernel`; `.hwio` until `packForInference`.
     public private(set) var weightLayout = WeightLayout.hwio
 
+    /// The precision the products are summed in.
+    public enum Accumulation: Sendable, Equatable {
+        /// float32, as Keras computes every layer: the OpenBLAS, packed or Winograd paths.
+        case float
+        /// double: im2col + `cblas_dgemm` on the HWIO weights kept in double, the bias added in
+        /// double and the sum rounded to float once (`DoubleAccumulation`); never packed.
+        case double
+    }
+
+    public let accumulation: Accumulation
+    /// With `.double`: kernel and bias in double (BatchNormalization folded in double), set by
+    /// `foldBatchNormalization` or, without one, by `packForInference`.
+    var doubleWeights: DoubleAccumulation.Weights?
+
     /// Creates a convolution with zeroed weights, to be filled by the loader.
-    public init(window: WindowGeometry, inputChannels: Int, outputChannels: Int) {
+    public init(window: WindowGeometry, inputChannels: Int, outputChannels: Int, accumulation: Accumulation = .float) {
         self.window = window
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
+        self.accumulation = accumulation
         kernel = FloatBuffer(count: window.kernelHeight * window.kernelWidth * inputChannels * outputChannels)
         bias = FloatBuffer(count: outputChannels)
     }
@@ -57,6 +74,7 @@ public final class Convolution2D: @unchecked Sendable {
 
     /// Floats of scratch `forward` needs for an input of `shape` (zero for pointwise).
     public func scratchCount(for shape: FeatureMapShape) -> Int {
+        if accumulation == .double { return DoubleAccumulation.scratchCount(self, for: shape) }
         if weightLayout == .winogradF2x2 { return winogradScratchCount(for: shape) }
         if isPointwise { return 0 }
         let out = outputShape(for: shape)
@@ -78,6 +96,10 @@ public final class Convolution2D: @unchecked Sendable {
                                        movingVariance: [Float], epsilon: Float) {
         let n = outputChannels
         precondition(gamma.count == n && beta.count == n && movingMean.count == n && movingVariance.count == n)
+        if accumulation == .double {
+            doubleWeights = DoubleAccumulation.Weights(self, gamma: gamma, beta: beta, movingMean: movingMean,
+                                                       movingVariance: movingVariance, epsilon: epsilon)
+        }
         var scale = [Float](repeating: 0, count: n)
         for o in 0..<n { scale[o] = gamma[o] / (movingVariance[o] + epsilon).squareRoot() }
         let k = kernel.pointer
@@ -96,6 +118,10 @@ public final class Convolution2D: @unchecked Sendable {
     /// F(2x2, 3x3). Call once, after the weights are final (BatchNormalization folded), before
     /// the layer is shared between threads. Does nothing on other CPUs (the portable path runs).
     public func packForInference(winogradInput: FeatureMapShape? = nil) {
+        if accumulation == .double {
+            if doubleWeights == nil { doubleWeights = DoubleAccumulation.Weights(self) }
+            return
+        }
         guard AVX512.isAvailable, weightLayout == .hwio else { return }
         if let input = winogradInput, WinogradConvolution.applies(to: self, input: input) {
             useWinograd()
@@ -144,7 +170,11 @@ public final class Convolution2D: @unchecked Sendable {
         let out = outputShape(for: inputShape)
         let m = out.height * out.width
         let n = outputChannels
-        if weightLayout == .winogradF2x2 {
+        if accumulation == .double {
+            guard let scratch else { preconditionFailure("double-accumulation convolution needs scratch") }
+            DoubleAccumulation.forward(self, input: input, inputShape: inputShape, output: output, scratch: scratch,
+                                       activation: activation, accumulate: accumulate, context: context)
+        } else if weightLayout == .winogradF2x2 {
             guard let scratch else { preconditionFailure("Winograd convolution needs scratch") }
             precondition(!accumulate, "Winograd convolutions do not accumulate")
             WinogradConvolution.forward(self, input: input, inputShape: inputShape, output: output,

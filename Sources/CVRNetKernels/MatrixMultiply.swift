@@ -49,4 +49,29 @@ public enum MatrixMultiply {
             context.parallelChunks(2) { parts in for p in parts { call(0..<m, p == 0 ? 0..<half : half..<n) } }
         }
     }
+
+    /// `C = A B` in double (`cblas_dgemm`), split like the float product; for
+    /// `DoubleAccumulation` only.
+    static func multiply(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
+                         b: UnsafePointer<Double>, ldb: Int, c: UnsafeMutablePointer<Double>, ldc: Int,
+                         context: ComputeContext) {
+        OpenBLASCore.prepare()
+        func call(_ rows: Range<Int>, _ cols: Range<Int>) {
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                        blasint(rows.count), blasint(cols.count), blasint(k), 1,
+                        a + rows.lowerBound * lda, blasint(lda), b + cols.lowerBound, blasint(ldb),
+                        0, c + rows.lowerBound * ldc + cols.lowerBound, blasint(ldc))
+        }
+        if m * n * k < splitThreshold || (m < 32 && n < 32) {
+            call(0..<m, 0..<n)
+            return
+        }
+        if m >= n {
+            let half = min(m, ((m / 2) + 15) / 16 * 16)
+            context.parallelChunks(2) { parts in for p in parts { call(p == 0 ? 0..<half : half..<m, 0..<n) } }
+        } else {
+            let half = min(n, ((n / 2) + 15) / 16 * 16)
+            context.parallelChunks(2) { parts in for p in parts { call(0..<m, p == 0 ? 0..<half : half..<n) } }
+        }
+    }
 }

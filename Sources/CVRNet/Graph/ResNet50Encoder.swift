@@ -6,6 +6,7 @@ import CVRNetKernels
 /// block; projection shortcut 1x1 + BN on each stage's first block; add, then ReLU).
 ///
 /// BatchNorm is folded into every convolution; ZeroPadding is folded into the stem conv and pool.
+/// The stem convolution sums in double (`DoubleAccumulation`), every other layer in float32.
 final class ResNet50Encoder: @unchecked Sendable {
     /// One bottleneck block; `shortcut` is nil for identity blocks.
     struct Bottleneck {
@@ -32,8 +33,10 @@ final class ResNet50Encoder: @unchecked Sendable {
         // Buffers: 0 and 1 take turns holding block inputs and outputs, 2 and 3 a block's inner maps.
         var need = WorkspaceRequirement(buffers: 4)
         let eps = names.batchNormEpsilon
+        // Summed in double: the raw 0..255 input makes this the float32 sum with the largest
+        // rounding error of the network (see `DoubleAccumulation`).
         stem = Convolution2D(window: WindowGeometry(kernel: 7, stride: 2, padding: .uniform(3)),
-                             inputChannels: input.channels, outputChannels: 64)
+                             inputChannels: input.channels, outputChannels: 64, accumulation: .double)
         try source.load(stem, layer: names.stemConv, hasBias: true, batchNorm: names.stemBatchNorm, epsilon: eps)
         let stemOut = stem.outputShape(for: input)
         need.note(buffer: 0, stemOut)

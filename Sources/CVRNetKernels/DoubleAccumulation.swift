@@ -1,0 +1,99 @@
+/// The double-precision path of `Convolution2D` (`accumulation: .double`), used for ResNet50's
+/// stem convolution only.
+///
+/// Why the stem: CVR-Net's input is raw 0..255 pixels (the notebook applies no
+/// `preprocess_input`), and the stem's 7x7x3 kernel sums 147 products of them, with
+/// BatchNormalization then subtracting a large mean; its float32 rounding error, relative to
+/// the output, is the largest of the network. The rest of ResNet50 carries that error to its
+/// last output, and Grad-CAM's head-1 map (a sum over 4096 channels of terms of both signs)
+/// amplifies it. Keras computes in float32 and its own head-1 map carries the same kind of
+/// error: Keras in float64 with only this layer in float32 reproduces 86-98% of Keras
+/// float32's head-1 difference from float64 (Xception's first convolution, 27 products of raw
+/// pixels, under 1e-6). Summing the stem in double halves cvrnet's head-1 difference from
+/// Keras in float64 (`GradCAMParityTests`).
+///
+/// Float inputs and weights multiply exactly in double (24 + 24 significand bits), so the only
+/// rounding left is double summation (about 1e-16 relative) and the one rounding of the result
+/// to float. Cost: one `cblas_dgemm` of 12544x147x64 per image instead of `sgemm`: measured
+/// 16-17 ms of CPU time against 9-12 ms in float32, about 2% of a forward pass.
+public enum DoubleAccumulation {
+    /// Kernel `[kh * kw * cin, cout]` (HWIO) and bias in double.
+    struct Weights {
+        let kernel: [Double]
+        let bias: [Double]
+
+        /// The convolution's float weights as they are.
+        init(_ conv: Convolution2D) {
+            kernel = conv.kernel.array.map(Double.init)
+            bias = conv.bias.array.map(Double.init)
+        }
+
+        /// The convolution's float weights with BatchNormalization folded in double:
+        /// `w * s`, `(b - mean) * s + beta` with `s = gamma / sqrt(var + eps)`, Keras's inference
+        /// formula in float64. Call before the float weights are folded.
+        init(_ conv: Convolution2D, gamma: [Float], beta: [Float], movingMean: [Float],
+             movingVariance: [Float], epsilon: Float) {
+            let n = conv.outputChannels
+            let scale = (0..<n).map { Double(gamma[$0]) / (Double(movingVariance[$0]) + Double(epsilon)).squareRoot() }
+            let k = conv.kernel.pointer
+            kernel = (0..<conv.patchLength * n).map { Double(k[$0]) * scale[$0 % n] }
+            let b = conv.bias.pointer
+            bias = (0..<n).map { (Double(b[$0]) - Double(movingMean[$0])) * scale[$0] + Double(beta[$0]) }
+        }
+    }
+
+    /// Output rows per band: the float im2col band of `Convolution2D.bandRows`.
+    static func bandPixels(_ conv: Convolution2D, _ out: FeatureMapShape) -> Int {
+        conv.bandRows(out) * out.width
+    }
+
+    /// Floats of scratch: the float im2col band (rounded up to 64 bytes), then the band in
+    /// double and the band's double products.
+    static func scratchCount(_ conv: Convolution2D, for shape: FeatureMapShape) -> Int {
+        let pixels = bandPixels(conv, conv.outputShape(for: shape))
+        return floatArea(pixels * conv.patchLength) + 2 * pixels * (conv.patchLength + conv.outputChannels)
+    }
+
+    static func floatArea(_ count: Int) -> Int { (count + 15) / 16 * 16 }
+
+    /// `output = act(conv(input) (+ output))`, summed in double, rounded to float once.
+    static func forward(_ conv: Convolution2D, input: UnsafePointer<Float>, inputShape: FeatureMapShape,
+                        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                        activation: Activation, accumulate: Bool, context: ComputeContext) {
+        guard let weights = conv.doubleWeights else { preconditionFailure("packForInference was not called") }
+        let out = conv.outputShape(for: inputShape)
+        let n = conv.outputChannels, k = conv.patchLength
+        let band = conv.bandRows(out)
+        let pixels = band * out.width
+        let columns = scratch
+        (scratch + floatArea(pixels * k)).withMemoryRebound(to: Double.self, capacity: pixels * (k + n)) { a in
+            let c = a + pixels * k
+            weights.kernel.withUnsafeBufferPointer { w in
+                var y0 = 0
+                while y0 < out.height {
+                    let y1 = min(out.height, y0 + band)
+                    let rows = (y1 - y0) * out.width
+                    im2col(input: input, shape: inputShape, window: conv.window, outputRows: y0..<y1, output: columns,
+                           context: context)
+                    context.parallelChunks(rows, minimumChunk: 64) { range in
+                        for i in range.lowerBound * k..<range.upperBound * k { a[i] = Double(columns[i]) }
+                    }
+                    MatrixMultiply.multiply(m: rows, n: n, k: k, a: a, lda: k, b: w.baseAddress!, ldb: n, c: c, ldc: n,
+                                            context: context)
+                    let o = output + y0 * out.width * n
+                    context.parallelChunks(rows, minimumChunk: 64) { range in
+                        for r in range {
+                            for j in 0..<n {
+                                var v = c[r * n + j] + weights.bias[j]
+                                if accumulate { v += Double(o[r * n + j]) }
+                                let f = Float(v)
+                                o[r * n + j] = activation == .relu ? max(f, 0) : f
+                            }
+                        }
+                    }
+                    y0 = y1
+                }
+            }
+        }
+    }
+}
