@@ -36,18 +36,7 @@ public enum MatrixMultiply {
                         a + rows.lowerBound * lda, blasint(lda), b + cols.lowerBound, blasint(ldb),
                         accumulate ? 1 : 0, c + rows.lowerBound * ldc + cols.lowerBound, blasint(ldc))
         }
-        if m * n * k < splitThreshold || (m < 32 && n < 32) {
-            call(0..<m, 0..<n)
-            return
-        }
-        // Halves rounded to a multiple of 16 (OpenBLAS's register tile edge on AVX-512).
-        if m >= n {
-            let half = min(m, ((m / 2) + 15) / 16 * 16)
-            context.parallelChunks(2) { parts in for p in parts { call(p == 0 ? 0..<half : half..<m, 0..<n) } }
-        } else {
-            let half = min(n, ((n / 2) + 15) / 16 * 16)
-            context.parallelChunks(2) { parts in for p in parts { call(0..<m, p == 0 ? 0..<half : half..<n) } }
-        }
+        splitInHalves(m: m, n: n, k: k, context: context, call)
     }
 
     /// `C = A B` in double (`cblas_dgemm`), split like the float product; for
@@ -62,6 +51,15 @@ public enum MatrixMultiply {
                         a + rows.lowerBound * lda, blasint(lda), b + cols.lowerBound, blasint(ldb),
                         0, c + rows.lowerBound * ldc + cols.lowerBound, blasint(ldc))
         }
+        splitInHalves(m: m, n: n, k: k, context: context, call)
+    }
+
+    /// Runs `call(rows, columns)` on the whole `m x n` product, or on two halves of its longer
+    /// side on two threads when it is large. The split depends only on the shape, so every way
+    /// of running a model makes the same BLAS calls. Halves are rounded to a multiple of 16
+    /// (OpenBLAS's register tile edge on AVX-512).
+    private static func splitInHalves(m: Int, n: Int, k: Int, context: ComputeContext,
+                                      _ call: (Range<Int>, Range<Int>) -> Void) {
         if m * n * k < splitThreshold || (m < 32 && n < 32) {
             call(0..<m, 0..<n)
             return
