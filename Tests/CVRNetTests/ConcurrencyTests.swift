@@ -50,39 +50,12 @@ import Testing
         let serial = try inputs.map { try Self.bits(model.predict(pixels: $0)) }
         #expect(Set(serial).count == inputs.count, "the inputs should give different predictions")
 
-        let results = Results(count: Self.threads * Self.predictionsPerThread)
-        let group = DispatchGroup()
-        for t in 0..<Self.threads {
-            group.enter()
-            let thread = Thread {
-                defer { group.leave() }
-                for j in 0..<Self.predictionsPerThread {
-                    let slot = t * Self.predictionsPerThread + j
-                    let index = (t + j) % inputs.count
-                    do {
-                        if t % 4 == 3 {
-                            // Every fourth thread sends a batch of two beside the single images.
-                            let pair = try model.predict(batch: [inputs[index], inputs[(index + 1) % inputs.count]])
-                            results.set(slot, index: index, bits: Self.bits(pair[0]))
-                        } else {
-                            results.set(slot, index: index, bits: Self.bits(try model.predict(pixels: inputs[index])))
-                        }
-                    } catch {
-                        results.fail(slot, "\(error)")
-                    }
-                }
+        Self.runOnThreads(Self.threads, serial: serial) { t, j, index in
+            if t % 4 == 3 {
+                // Every fourth thread sends a batch of two beside the single images.
+                return Self.bits(try model.predict(batch: [inputs[index], inputs[(index + 1) % inputs.count]])[0])
             }
-            thread.stackSize = 8 << 20
-            thread.start()
-        }
-        group.wait()
-        for (slot, outcome) in results.all.enumerated() {
-            switch outcome {
-            case .none: Issue.record("prediction \(slot) did not run")
-            case .failure(let message)?: Issue.record("prediction \(slot) failed: \(message)")
-            case .success(let index, let bits)?:
-                #expect(bits == serial[index], "thread \(slot / Self.predictionsPerThread) prediction \(slot % Self.predictionsPerThread) on input \(index) differs from the serial run")
-            }
+            return Self.bits(try model.predict(pixels: inputs[index]))
         }
     }
 
@@ -94,24 +67,31 @@ import Testing
         let inputs = try Self.inputs()
         let serial = try inputs.map { try Self.bits(reference.predict(pixels: $0)) }
 
-        let threads = 6
-        let results = Results(count: threads * Self.predictionsPerThread)
+        Self.runOnThreads(6, serial: serial, describe: { t in "threads \(models[t % 2].options.threads)" }) { t, j, index in
+            let model = models[t % 2]
+            if j == 1 {
+                return Self.bits(try model.predict(batch: [inputs[(index + 1) % inputs.count], inputs[index]])[1])
+            }
+            return Self.bits(try model.predict(pixels: inputs[index]))
+        }
+    }
+
+    /// Starts `threads` threads at once; thread `t` makes `predictionsPerThread` predictions,
+    /// its `j`-th on input `(t + j) % serial.count` through `predict(t, j, index)`, and each
+    /// must give `serial[index]`'s bits.
+    static func runOnThreads(_ threads: Int, serial: [[UInt32]], describe: @escaping @Sendable (Int) -> String = { _ in "" },
+                             _ predict: @escaping @Sendable (_ t: Int, _ j: Int, _ index: Int) throws -> [UInt32]) {
+        let results = Results(count: threads * predictionsPerThread)
         let group = DispatchGroup()
         for t in 0..<threads {
             group.enter()
             let thread = Thread {
                 defer { group.leave() }
-                let model = models[t % 2]
-                for j in 0..<Self.predictionsPerThread {
-                    let slot = t * Self.predictionsPerThread + j
-                    let index = (t + j) % inputs.count
+                for j in 0..<predictionsPerThread {
+                    let slot = t * predictionsPerThread + j
+                    let index = (t + j) % serial.count
                     do {
-                        if j == 1 {
-                            let pair = try model.predict(batch: [inputs[(index + 1) % inputs.count], inputs[index]])
-                            results.set(slot, index: index, bits: Self.bits(pair[1]))
-                        } else {
-                            results.set(slot, index: index, bits: Self.bits(try model.predict(pixels: inputs[index])))
-                        }
+                        results.set(slot, index: index, bits: try predict(t, j, index))
                     } catch {
                         results.fail(slot, "\(error)")
                     }
@@ -122,11 +102,12 @@ import Testing
         }
         group.wait()
         for (slot, outcome) in results.all.enumerated() {
+            let t = slot / predictionsPerThread
             switch outcome {
             case .none: Issue.record("prediction \(slot) did not run")
             case .failure(let message)?: Issue.record("prediction \(slot) failed: \(message)")
             case .success(let index, let bits)?:
-                #expect(bits == serial[index], "thread \(slot / Self.predictionsPerThread) (threads \(models[slot / Self.predictionsPerThread % 2].options.threads)) on input \(index) differs")
+                #expect(bits == serial[index], "thread \(t) \(describe(t)) prediction \(slot % predictionsPerThread) on input \(index) differs from the serial run")
             }
         }
     }
