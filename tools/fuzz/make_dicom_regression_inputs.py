@@ -58,6 +58,15 @@ def file_meta(meta, transfer_syntax):
     return element(2, 0, b"UL", struct.pack("<I", len(body))) + body
 
 
+def with_photometric(data_set, value):
+    """The data set with Photometric Interpretation (0028,0004) replaced by `value`."""
+    out, at = b"", 0
+    for group, number, vr, header, old in elements(data_set, 0, len(data_set)):
+        out += element(group, number, vr, value) if (group, number) == (0x0028, 0x0004) else header + old
+        at += len(header) + len(old)
+    return out + data_set[at:]
+
+
 def deflated(data_set):
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate (PS3.5 A.5)
     return compressor.compress(data_set) + compressor.flush()
@@ -80,6 +89,10 @@ def main():
         # The deflate stream itself is cut short.
         "deflate-stream-cut.dcm":
             head + file_meta(meta, DEFLATE) + deflated(data_set)[:200],
+        # PALETTE COLOR without its palette descriptors, deflated: GDCM asserts on it
+        # (PixmapReader::ReadImageInternal); the shim's check must see the inflated data set.
+        "deflate-palette-color-no-descriptors.dcm":
+            head + file_meta(meta, DEFLATE) + deflated(with_photometric(data_set, b"PALETTE COLOR")),
         # Not a deflate stream at all.
         "deflate-garbage.dcm":
             head + file_meta(meta, DEFLATE) + bytes(range(256)) * 4,
