@@ -23,13 +23,19 @@ final class ClassificationHead: @unchecked Sendable {
 
     var classes: Int { layers[layers.count - 1].units }
 
-    /// Runs the head on a pooled vector; writes `classes` probabilities.
+    /// The hidden layers' outputs alternate between two halves of the scratch `forward` is given,
+    /// each as wide as the widest hidden layer; `Workspace` allocates `scratchCount` floats.
+    static let scratchStride = CVRNetLayout.headHiddenUnits.max()!
+    static let scratchCount = 2 * scratchStride
+
+    /// Runs the head on a pooled vector; writes `classes` probabilities. `scratch` holds
+    /// `scratchCount` floats.
     func forward(pooled: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>) {
         var input = pooled
         var bufferIndex = 0
         for (i, layer) in layers.enumerated() {
             let last = i == layers.count - 1
-            let out = last ? probabilities : scratch + bufferIndex * 1024
+            let out = last ? probabilities : scratch + bufferIndex * Self.scratchStride
             layer.forward(input: input, rows: 1, output: out, activation: last ? .identity : .relu)
             input = UnsafePointer(out)
             bufferIndex ^= 1

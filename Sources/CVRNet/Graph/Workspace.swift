@@ -41,7 +41,7 @@ final class Workspace: @unchecked Sendable {
         }
         sharesArena = !encodersSideBySide
         pooled = pooledChannels.map { FloatBuffer(count: $0) }
-        headScratch = FloatBuffer(count: 2 * 1024)
+        headScratch = FloatBuffer(count: ClassificationHead.scratchCount)
     }
 }
 
