@@ -7,8 +7,9 @@ public func globalAveragePooling2D(input: UnsafePointer<Float>, shape: FeatureMa
                                    output: UnsafeMutablePointer<Float>) {
     let c = shape.channels
     let n = shape.height * shape.width
-    var sums = [Double](repeating: 0, count: c)
-    sums.withUnsafeMutableBufferPointer { s in
+    // A scoped temporary (Swift puts it on the stack when it fits), not an array built per call.
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: c) { s in
+        s.initialize(repeating: 0)
         for p in 0..<n {
             let src = input + p * c
             for ch in 0..<c { s[ch] += Double(src[ch]) }
