@@ -61,8 +61,8 @@ if [ $# -eq 0 ]; then
 fi
 
 # Robustness (about 6 min on 2 cores): the suite under AddressSanitizer (~1 min build + ~1 min
-# tests), then a short fuzz pass of the PNG, JPEG and weights parsers (60 s per target).
+# tests), then a short fuzz pass of the PNG, JPEG, weights and DICOM readers (40 s per target, 30 s for DICOM).
 if [ "${CI:-}" = true ] || [ "${CVRNET_ROBUSTNESS:-}" = 1 ]; then
     CVRNET_SKIP_PREPARE=1 tools/sanitize.sh address
-    tools/fuzz.sh "${CVRNET_FUZZ_SECONDS:-60}"
+    tools/fuzz.sh "${CVRNET_FUZZ_SECONDS:-40}"
 fi
