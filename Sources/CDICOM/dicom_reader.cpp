@@ -105,6 +105,16 @@ bool known_vr(char v0, char v1) {
 // GDCM asserts (aborts the process) on some truncated File Meta Information groups, so the
 // group 0002 elements after "DICM" are walked here first: every header and value must lie
 // inside the data, with explicit VR little endian as PS3.10 7.1 requires for this group.
+// Whether an explicit VR little endian element with this VR has the 12-byte header (a 4-byte
+// length). file_meta_fits and meta_transfer_syntax must agree on it: the second reads what the
+// first checked.
+bool meta_long_vr(char v0, char v1) {
+    static const char *long_vrs[] = {"OB", "OW", "OF", "SQ", "UT", "UN", "UC", "UR", "OD", "OL", "OV", "SV", "UV"};
+    for (const char *candidate : long_vrs)
+        if (candidate[0] == v0 && candidate[1] == v1) return true;
+    return false;
+}
+
 bool file_meta_fits(const uint8_t *data, size_t size, std::string &reason) {
     size_t at = 132;
     bool any = false;
@@ -113,9 +123,7 @@ bool file_meta_fits(const uint8_t *data, size_t size, std::string &reason) {
         if (group != 0x0002) break;
         if (at + 8 > size) { reason = "the file meta information is truncated"; return false; }
         const char vr[3] = {static_cast<char>(data[at + 4]), static_cast<char>(data[at + 5]), 0};
-        static const char *long_vrs[] = {"OB", "OW", "OF", "SQ", "UT", "UN", "UC", "UR", "OD", "OL", "OV", "SV", "UV"};
-        bool long_form = false;
-        for (const char *candidate : long_vrs) long_form = long_form || std::strcmp(vr, candidate) == 0;
+        bool long_form = meta_long_vr(vr[0], vr[1]);
         uint64_t length;
         size_t header;
         if (long_form) {
@@ -254,12 +262,13 @@ std::string meta_transfer_syntax(const uint8_t *data, size_t size, size_t &datas
     std::string uid;
     while (at + 8 <= size && (data[at] | (data[at + 1] << 8)) == 0x0002) {
         uint16_t element = static_cast<uint16_t>(data[at + 2] | (data[at + 3] << 8));
-        char v0 = static_cast<char>(data[at + 4]), v1 = static_cast<char>(data[at + 5]);
-        bool long_form = (v0 == 'O' || v0 == 'S' || v0 == 'U') && !(v0 == 'U' && v1 == 'I') && !(v0 == 'U' && v1 == 'L')
-            && !(v0 == 'S' && (v1 == 'H' || v1 == 'L' || v1 == 'S' || v1 == 'T'));
+        bool long_form = meta_long_vr(static_cast<char>(data[at + 4]), static_cast<char>(data[at + 5]));
         size_t header = long_form ? 12 : 8;
+        if (at + header > size) break;
         size_t length = long_form ? (data[at + 8] | (data[at + 9] << 8) | (data[at + 10] << 16) | (static_cast<size_t>(data[at + 11]) << 24))
                                   : (data[at + 6] | (data[at + 7] << 8));
+        // file_meta_fits checked every element; kept so this function is safe on its own.
+        if (length > size - at - header) break;
         if (element == 0x0010) {
             uid.assign(reinterpret_cast<const char *>(data + at + header), length);
             while (!uid.empty() && (uid.back() == '\0' || uid.back() == ' ')) uid.pop_back();
