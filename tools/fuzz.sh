@@ -125,8 +125,9 @@ triage() {
     class=$(printf '%s\n' "$output" | awk -v foreign="${foreign:-^$}" -v name="$name" '
         /ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)/ || /(Direct|Indirect) leak of/ { want = 1; next }
         want && /^ *#[0-9]+ / {
-            # (glibc frames symbolized from its debug info show as sysdeps/... or string/...)
-            if ($0 ~ /compiler-rt\/|libFuzzer|\/libc\.so|\/libc-|sysdeps\/|libstdc\+\+|libgcc_s|ld-linux/) next
+            # (glibc frames symbolized from its debug info show as sysdeps/..., or as
+            # nptl/./nptl/..., stdlib/./stdlib/..., assert/./assert/... and the like)
+            if ($0 ~ /compiler-rt\/|libFuzzer|\/libc\.so|\/libc-|sysdeps\/|(nptl|stdlib|assert|signal|string|malloc)\/\.\/|libstdc\+\+|libgcc_s|ld-linux/) next
             if (foreign != "^$" && $0 ~ foreign) lib = 1; else ours = 1
             want = 0
         }

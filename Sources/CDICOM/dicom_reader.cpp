@@ -342,8 +342,12 @@ cvr_dicom_status refuse_what_gdcm_aborts_on(const Walker &walker, char *message,
         return CVR_DICOM_ERR_PARSE;
     }
     // PALETTE COLOR without its palette descriptors (PixmapReader::ReadImageInternal); cvrnet
-    // does not read PALETTE COLOR at all.
-    if (walker.photometric.rfind("PALETTE COLOR", 0) == 0) {
+    // does not read PALETTE COLOR at all. GDCM also takes a damaged value that is a prefix of
+    // it ("PALETTE COL", found by fuzz-dicom) for PALETTE COLOR, so those are refused too.
+    std::string pi = walker.photometric;
+    while (!pi.empty() && (pi.back() == ' ' || pi.back() == '\0')) pi.pop_back();
+    static const std::string palette = "PALETTE COLOR";
+    if (pi.rfind("PALETTE", 0) == 0 || (!pi.empty() && palette.compare(0, pi.size(), pi) == 0)) {
         set_message(message, message_capacity, "photometric interpretation PALETTE COLOR is not read (only "
                     "grayscale MONOCHROME1/2 and 8-bit colour RGB, YBR_FULL, YBR_FULL_422)");
         return CVR_DICOM_ERR_NOT_IMAGE;
