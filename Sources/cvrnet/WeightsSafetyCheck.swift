@@ -27,25 +27,19 @@ enum WeightsSafetyCheck {
         guard let executable = WeightsOptions.executablePath() else { return nil }
         guard let key = cacheKey(path, checkedBy: executable) else { return nil }  // missing or unreadable: the loader says so
         if isRemembered(key) { return nil }
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: executable)
-        child.arguments = ["check-weights", path]
-        child.standardOutput = FileHandle.nullDevice
-        child.standardError = FileHandle.nullDevice
-        do { try child.run() } catch { return nil }  // cannot spawn: fall back to loading directly
-        let deadline = Date().addingTimeInterval(timeLimit)
-        while child.isRunning && Date() < deadline { usleep(20_000) }
-        if child.isRunning {
-            child.terminate()
-            kill(child.processIdentifier, SIGKILL)
-            child.waitUntilExit()
+        switch ChildProcess.run(executable, ["check-weights", path], timeLimit: timeLimit) {
+        case nil:
+            return nil  // cannot spawn: fall back to loading directly
+        case .timedOut:
             return "'\(path)' is damaged: the HDF5 library did not finish reading it within \(Int(timeLimit)) s (an endless loop on a corrupt or crafted file)"
-        }
         // The child exits 0 whenever it survives (errors are the in-process load's to report);
         // anything else is a crash: a signal, or a sanitizer's exit status in instrumented builds.
-        if child.terminationReason == .uncaughtSignal || child.terminationStatus != 0 {
-            let how = child.terminationReason == .uncaughtSignal ? "signal" : "exit status"
-            return "'\(path)' is damaged: the HDF5 library crashed reading it (\(how) \(child.terminationStatus)); it is a corrupt or crafted HDF5 file"
+        case .signalled(let signal):
+            return "'\(path)' is damaged: the HDF5 library crashed reading it (signal \(signal)); it is a corrupt or crafted HDF5 file"
+        case .exited(let status) where status != 0:
+            return "'\(path)' is damaged: the HDF5 library crashed reading it (exit status \(status)); it is a corrupt or crafted HDF5 file"
+        case .exited:
+            break
         }
         remember(key)
         return nil
