@@ -79,20 +79,18 @@ struct DownsamplingBandsTests {
             XceptionEncoder.DownsamplingBlock(number: 2, reluInput: true, first: first, second: second, residual: residual,
                                               pool: pool, inputShape: shape, bands: bands)
         }
-        var need = WorkspaceRequirement(buffers: 4)
-        need.note(buffer: 2, FeatureMapShape(height: height, width: width, channels: mid))
-        need.note(buffer: 3, FeatureMapShape(height: height, width: width, channels: out))
-        need.note(scratch: first.scratchCount(for: shape), second.scratchCount(for: FeatureMapShape(height: height, width: width, channels: mid)),
-                  residual.scratchCount(for: shape))
         let pooled = residual.outputShape(for: shape)
         let input = rng.array(shape.count)
         var results: [[UInt32]] = []
         for bands in [nil, plan] {
-            let arena = Arena(requirement: need)
-            arena.buffer(2).update(repeating: .nan, count: need.bufferCounts[2])
-            arena.buffer(3).update(repeating: .nan, count: need.bufferCounts[3])
+            let b = block(bands)
+            let first = FloatBuffer(count: b.firstMapFloats), second = FloatBuffer(count: b.secondMapFloats)
+            first.buffer.update(repeating: .nan)
+            second.buffer.update(repeating: .nan)
+            let scratch = FloatBuffer(count: b.scratchFloats)
             let output = FloatBuffer(count: pooled.count)
-            block(bands).forward(x: input, out: output.pointer, arena: arena, context: ComputeContext(threads: 2)) { _, _ in }
+            b.forward(x: input, out: output.pointer, first: first.pointer, second: second.pointer, scratch: scratch.pointer,
+                      context: ComputeContext(threads: 2)) { _, _ in }
             results.append(output.array.map(\.bitPattern))
         }
         let differing = zip(results[0], results[1]).filter { $0 != $1 }.count

@@ -6,8 +6,8 @@ extension CVRNetModel {
     /// on an input tensor as for `predict(pixels:)`. See ``GradCAMExplanation`` for the maps
     /// and the exact combination rule. Thread-safe like `predict`.
     ///
-    /// Cost: one forward pass (the encoders still run side by side) plus copying the five
-    /// tapped feature maps (1.6 M floats), the heads' Dense layers forward and backward once
+    /// Cost: one forward pass (the encoders still run side by side, in plans that keep the five
+    /// tapped maps in their arenas: 6 MB more per workspace) plus copying those maps out (1.6 M floats), the heads' Dense layers forward and backward once
     /// more, the weighted sums and the resizing. Measured in-process (median of 9 interleaved
     /// runs on a heavily shared 2-core machine): the part after the forward pass 30 ms;
     /// `explain` 553 ms against `predict` 478 ms.
@@ -19,9 +19,14 @@ extension CVRNetModel {
         if let classIndex, !(0..<classCount).contains(classIndex) {
             throw .classIndex(given: classIndex, classes: classCount)
         }
+        // The pass keeps every tapped map in its arena (`Graph.tapKeepingPlans`); they are copied
+        // out before the workspace goes back to the pool.
         let maps = TappedMaps()
         let prediction = pixels.withUnsafeBufferPointer {
-            run($0.baseAddress!, observer: maps.observe, encodersInParallel: encodersInParallel, observerIsConcurrent: true)
+            pass($0.baseAddress!, workspace: .keepingTaps, encodersInParallel: encodersInParallel) { prediction, ws in
+                graph.forEachTappedMap(in: ws) { point, map, shape in maps.observe(point.head, point.part, map, shape) }
+                return prediction
+            }
         }
         let target = classIndex ?? prediction.topIndex
         let heads = HeadScale.allCases.map { scale -> HeadExplanation in
@@ -63,9 +68,9 @@ extension CVRNetModel {
     }
 }
 
-/// The five tapped feature maps of one forward pass, copied out as they are produced. Each
-/// (head, part) has its own slot written once, so the two encoders' threads may fill it at the
-/// same time; it is read only after the pass.
+/// The five tapped feature maps of one forward pass, copied out of the arena after it (or, as a
+/// `TapObserver`, as they are produced). Each (head, part) has its own slot written once, so the
+/// two encoders' threads may fill it at the same time; it is read only after the pass.
 final class TappedMaps: @unchecked Sendable {
     /// One map (or half of head 1's), written by exactly one callback.
     private final class Slot: @unchecked Sendable {

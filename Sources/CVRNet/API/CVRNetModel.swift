@@ -146,7 +146,18 @@ public final class CVRNetModel: Sendable {
     /// at once (`observerIsConcurrent`) keeps the encoders side by side.
     func run(_ input: UnsafePointer<Float>, context: ComputeContext? = nil, observer: TapObserver?,
              encodersInParallel: Bool = false, observerIsConcurrent: Bool = false) -> Prediction {
-        let ws = pool.take(encodersSideBySide: encodersInParallel && (observer == nil || observerIsConcurrent))
+        let sideBySide = encodersInParallel && (observer == nil || observerIsConcurrent)
+        return pass(input, workspace: sideBySide ? .arenaPerEncoder : .sharedArena, context: context, observer: observer,
+                    encodersInParallel: encodersInParallel, observerIsConcurrent: observerIsConcurrent) { p, _ in p }
+    }
+
+    /// One forward pass in a workspace of `kind`; `body` gets the prediction and the workspace
+    /// (still holding the pass's memory: with `.keepingTaps`, every tapped map) before the
+    /// workspace goes back to the pool.
+    func pass<T>(_ input: UnsafePointer<Float>, workspace kind: Workspace.Kind, context: ComputeContext? = nil,
+                 observer: TapObserver? = nil, encodersInParallel: Bool, observerIsConcurrent: Bool = false,
+                 _ body: (Prediction, Workspace) -> T) -> T {
+        let ws = pool.take(kind)
         defer { pool.give(ws) }
         let n = graph.classes
         var heads = [Float](repeating: 0, count: 5 * n)
@@ -161,33 +172,37 @@ public final class CVRNetModel: Sendable {
         let perHead = HeadScale.allCases.enumerated().map { i, scale in
             HeadPrediction(scale: scale, probabilities: Array(heads[i * n..<(i + 1) * n]))
         }
-        return Prediction(labels: labels, probabilities: final, heads: perHead)
+        return body(Prediction(labels: labels, probabilities: final, heads: perHead), ws)
     }
 }
 
 /// Workspaces kept for reuse between predictions; a caller that finds none free makes one.
-/// A caller running the encoders one after the other takes a small shared-arena workspace if one
-/// is free, else any; running them side by side needs one with an arena per encoder.
+/// A pass running the encoders one after the other takes a small shared-arena workspace if one
+/// is free, else any; side by side needs an arena per encoder; Grad-CAM needs the plans that
+/// keep the taps (`Workspace.Kind`).
 final class WorkspacePool: @unchecked Sendable {
     private let lock = NSLock()
     private var free: [Workspace] = []
-    private let make: @Sendable (_ encodersSideBySide: Bool) -> Workspace
+    private let make: @Sendable (Workspace.Kind) -> Workspace
     private let keep: Int
 
-    init(make: @escaping @Sendable (_ encodersSideBySide: Bool) -> Workspace,
+    init(make: @escaping @Sendable (Workspace.Kind) -> Workspace,
          keep: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.make = make
         self.keep = keep
     }
 
-    func take(encodersSideBySide: Bool) -> Workspace {
+    func take(_ kind: Workspace.Kind) -> Workspace {
         lock.lock()
-        let index = encodersSideBySide
-            ? free.lastIndex { !$0.sharesArena }
-            : free.lastIndex { $0.sharesArena } ?? free.indices.last
+        let index: Int?
+        switch kind {
+        case .sharedArena: index = free.lastIndex { $0.kind == .sharedArena } ?? free.indices.last
+        case .arenaPerEncoder: index = free.lastIndex { $0.kind == .arenaPerEncoder } ?? free.lastIndex { $0.kind == .keepingTaps }
+        case .keepingTaps: index = free.lastIndex { $0.kind == .keepingTaps }
+        }
         let ws = index.map { free.remove(at: $0) }
         lock.unlock()
-        return ws ?? make(encodersSideBySide)
+        return ws ?? make(kind)
     }
 
     func give(_ ws: Workspace) {

@@ -20,19 +20,37 @@ final class CVRNetGraph: @unchecked Sendable {
         self.xception = xception
         self.heads = heads
         classes = heads[0].classes
+        tapKeepingPlans = (resnet.plan.keeping(Set(resnet.plan.taps.values.map(\.tensor))),
+                           xception.plan.keeping(Set(xception.plan.taps.values.map(\.tensor))))
     }
 
-    /// A workspace sized for this graph: for running the encoders side by side (`forward`'s
-    /// `encodersInParallel`), or a smaller one for running them one after the other.
-    func makeWorkspace(encodersSideBySide: Bool) -> Workspace {
-        Workspace(resnet: resnet.requirement, xception: xception.requirement,
-                  pooledChannels: CVRNetLayout.headInputs(resnetOutput: resnet.outputShape.channels,
-                                                  xceptionOutput: xception.outputShape.channels),
-                  encodersSideBySide: encodersSideBySide)
+    /// The encoders' plans with every tapped map kept to the end of the pass, for Grad-CAM.
+    let tapKeepingPlans: (resnet: ExecutionPlan, xception: ExecutionPlan)
+
+    /// A workspace for this graph's plans (see `Workspace.Kind`).
+    func makeWorkspace(_ kind: Workspace.Kind) -> Workspace {
+        let keeping = kind == .keepingTaps
+        return Workspace(kind, resnet: keeping ? tapKeepingPlans.resnet : resnet.plan,
+                         xception: keeping ? tapKeepingPlans.xception : xception.plan,
+                         pooledChannels: CVRNetLayout.headInputs(resnetOutput: resnet.outputShape.channels,
+                                                                 xceptionOutput: xception.outputShape.channels))
+    }
+
+    /// After a pass in a `.keepingTaps` workspace: every tapped map, read from the arenas.
+    func forEachTappedMap(in ws: Workspace, _ body: (TapPoint, UnsafePointer<Float>, FeatureMapShape) -> Void) {
+        precondition(ws.kind == .keepingTaps, "only a workspace keeping the taps holds them after the pass")
+        for (plan, arena) in [(ws.resnetPlan, ws.resnet), (ws.xceptionPlan, ws.xception)] {
+            for (point, tap) in plan.taps {
+                body(point, plan.arenaView(tap.tensor, arena: arena).pointer(for: tap.shape), tap.shape)
+            }
+        }
     }
 
     /// Runs one image (HWC, 224x224x3) and writes `classes` probabilities per head into
     /// `headProbabilities` (5 x classes, head order) and their mean into `probabilities`.
+    ///
+    /// Each encoder runs its `ExecutionPlan`; every map a head reads arrives as a tap, is shown
+    /// to `observer` and pooled into the head's input (`GlobalAveragePooling2D`).
     ///
     /// - Parameter context: the threads the pass may use.
     /// - Parameter encodersInParallel: run ResNet50 and Xception at the same time, each with half
@@ -46,46 +64,40 @@ final class CVRNetGraph: @unchecked Sendable {
                  headProbabilities: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
                  context: ComputeContext, encodersInParallel: Bool = false, observer: TapObserver? = nil, observerIsConcurrent: Bool = false) {
         let pooled = ws.pooled.map(\.pointer)
-        // Each encoder writes only its own arena and its own pooled vectors.
-        let runResNet = { (budget: ThreadBudget) in
-            let out = self.resnet.forward(image, arena: ws.resnet, budget: budget) { stage, map, shape in
-                guard let head = CVRNetLayout.resNet50HeadTapStages[stage] else { return }
-                observer?(head, 0, map, shape)
-                globalAveragePooling2D(input: map, shape: shape, output: pooled[head.rawValue - 1])
-            }
-            // Concatenate([resnet, xception]) then GAP == GAP of each half, ResNet's channels first.
-            observer?(.fused7x7, 0, out, self.resnet.outputShape)
-            globalAveragePooling2D(input: out, shape: self.resnet.outputShape, output: pooled[0])
-        }
-        let xceptionTap: XceptionEncoder.Tap = { block, map, shape in
-            guard let head = CVRNetLayout.xceptionHeadTapBlocks[block] else { return }
-            observer?(head, 0, map, shape)
-            globalAveragePooling2D(input: map, shape: shape, output: pooled[head.rawValue - 1])
+        let resnetChannels = resnet.outputShape.channels
+        // Each encoder taps only its own maps and pools into its own vectors (head 1: ResNet50's
+        // channels first, then Xception's, as Concatenate([resnet, xception]) then GAP).
+        let tap: PlanExecutor.TapSink = { point, map, shape in
+            observer?(point.head, point.part, map, shape)
+            let offset = point.part == 1 ? resnetChannels : 0
+            globalAveragePooling2D(input: map, shape: shape, output: pooled[point.head.rawValue - 1] + offset)
         }
         let parallel = encodersInParallel && (observer == nil || observerIsConcurrent)
         precondition(!parallel || !ws.sharesArena, "encoders side by side need a workspace with an arena each")
-        let runXception = { (progress: XceptionEncoder.Progress, budget: ThreadBudget) in
-            let out = self.xception.finish(progress, arena: ws.xception, budget: budget, onTap: xceptionTap)
-            observer?(.fused7x7, 1, out, self.xception.outputShape)
-            globalAveragePooling2D(input: out, shape: self.xception.outputShape, output: pooled[0] + self.resnet.outputShape.channels)
-        }
+        let resnetPlan = ws.resnetPlan, xceptionPlan = ws.xceptionPlan
+        let xceptionSteps = xceptionPlan.steps.indices
         if parallel {
             // Xception is about 35% more work than ResNet50: its first layers (the largest maps,
             // which split well between cores) run on every core before the two encoders start side
             // by side, so that both finish at about the same time. Whichever encoder finishes
             // first then hands its threads to the other one (`ThreadBudget`).
-            let progress = xception.begin(image, arena: ws.xception, entryBlocks: Self.xceptionLeadBlocks,
-                                          context: context, onTap: xceptionTap)
+            let lead = xception.entryFlowSteps[Self.xceptionLeadBlocks]
+            PlanExecutor.run(xceptionPlan, steps: 0..<lead, image: image, arena: ws.xception,
+                             threads: .context(context), tap: tap)
             let budget = ThreadBudget(context, tasks: 2)
             context.concurrently(2) { i, _ in
-                if i == 0 { runXception(progress, budget) } else { runResNet(budget) }
+                if i == 0 {
+                    PlanExecutor.run(xceptionPlan, steps: lead..<xceptionSteps.upperBound, image: image,
+                                     arena: ws.xception, threads: .budget(budget), tap: tap)
+                } else {
+                    PlanExecutor.run(resnetPlan, image: image, arena: ws.resnet, threads: .budget(budget), tap: tap)
+                }
                 budget.finish()
             }
         } else {
             // One after the other (the arena may be shared): ResNet50 first, then Xception.
-            let whole = ThreadBudget(context, tasks: 1)
-            runResNet(whole)
-            runXception(xception.begin(image, arena: ws.xception, entryBlocks: 0, context: context, onTap: xceptionTap), whole)
+            PlanExecutor.run(resnetPlan, image: image, arena: ws.resnet, threads: .context(context), tap: tap)
+            PlanExecutor.run(xceptionPlan, image: image, arena: ws.xception, threads: .context(context), tap: tap)
         }
 
         for (i, head) in heads.enumerated() {

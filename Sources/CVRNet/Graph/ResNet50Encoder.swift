@@ -23,28 +23,32 @@ final class ResNet50Encoder: @unchecked Sendable {
     let stem: Convolution2D
     let stemPool = WindowGeometry(kernel: 3, stride: 2, padding: .uniform(1))
     let blocks: [Bottleneck]
-    let requirement: WorkspaceRequirement
     /// Output: 7x7x2048 at 224.
     let outputShape: FeatureMapShape
+    /// The forward pass as steps over planned tensors; it shows the stage-3 and stage-4 outputs
+    /// (heads 3 and 2) and the output (head 1's first part) as taps.
+    let plan: ExecutionPlan
 
     /// Builds the encoder for `input` and fills it from `source` under `names`.
     init(input: FeatureMapShape, names: ResNet50LayerNames, source: LayerWeightSource) throws(CVRNetError) {
         inputShape = input
-        // Buffers: 0 and 1 take turns holding block inputs and outputs, 2 and 3 a block's inner maps.
-        var need = WorkspaceRequirement(buffers: 4)
         let eps = names.batchNormEpsilon
+        var plan = ExecutionPlanBuilder(inputShape: input)
         // Summed in double: the raw 0..255 input makes this the float32 sum with the largest
         // rounding error of the network (see `DoubleAccumulation`).
         stem = Convolution2D(window: WindowGeometry(kernel: 7, stride: 2, padding: .uniform(3)),
                              inputChannels: input.channels, outputChannels: 64, accumulation: .double)
         try source.load(stem, layer: names.stemConv, hasBias: true, batchNorm: names.stemBatchNorm, epsilon: eps)
         let stemOut = stem.outputShape(for: input)
-        need.note(buffer: 0, stemOut)
-        need.note(scratch: stem.scratchCount(for: input))
+        let stemMap = plan.tensor("conv1", stemOut)
+        plan.append(.convolution(stem, input: plan.input, inputShape: input, output: stemMap,
+                                 scratch: plan.scratch("conv1", floats: stem.scratchCount(for: input)),
+                                 activation: .relu, accumulate: false))
         let (ph, pw) = stemPool.outputSize(height: stemOut.height, width: stemOut.width)
         var shape = FeatureMapShape(height: ph, width: pw, channels: 64)
-        need.note(buffer: 1, shape)
-        var xRole = 1  // which of buffers 0 and 1 holds the current block input (as in `forward`)
+        var x = plan.tensor("pool1", shape)
+        // pool1_pad (ZeroPadding2D 1) + pool1_pool (MaxPooling2D 3/2 valid): padded zeros are candidates.
+        plan.append(.maxPooling(window: stemPool, padValue: .zero, input: stemMap, shape: stemOut, output: x))
 
         var built: [Bottleneck] = []
         for (stage, count, filters, stride) in Self.stages {
@@ -67,66 +71,39 @@ final class ResNet50Encoder: @unchecked Sendable {
                 let shortcut = block == 1 ? try conv(1, s, shape.channels, 4 * filters, .shortcut) : nil
                 let mid = reduce.outputShape(for: shape)
                 let out = expand.outputShape(for: mid)
-                if shortcut != nil {
-                    xRole = 1 - xRole  // a projection block writes the other buffer, then they swap
-                }
-                need.note(buffer: xRole, out)  // identity blocks add in place
-                need.note(buffer: 2, mid)
-                need.note(buffer: 3, mid)
-                need.note(scratch: reduce.scratchCount(for: shape), spatial.scratchCount(for: mid), shortcut?.scratchCount(for: shape) ?? 0)
                 built.append(Bottleneck(reduce: reduce, spatial: spatial, expand: expand, shortcut: shortcut, inputShape: shape))
+
+                let name = "stage\(stage) block\(block)"
+                let t1 = plan.tensor(name + " reduce", mid), t2 = plan.tensor(name + " spatial", mid)
+                plan.append(.convolution(reduce, input: x, inputShape: shape, output: t1,
+                                         scratch: plan.scratch(name + " reduce", floats: reduce.scratchCount(for: shape)),
+                                         activation: .relu, accumulate: false), startsBlock: true)
+                plan.append(.convolution(spatial, input: t1, inputShape: mid, output: t2,
+                                         scratch: plan.scratch(name + " spatial", floats: spatial.scratchCount(for: mid)),
+                                         activation: .relu, accumulate: false))
+                if let shortcut {
+                    // Projection block: the shortcut writes a new map, the expansion adds onto it.
+                    let y = plan.tensor(name + " out", out)
+                    plan.append(.convolution(shortcut, input: x, inputShape: shape, output: y,
+                                             scratch: plan.scratch(name + " shortcut", floats: shortcut.scratchCount(for: shape)),
+                                             activation: .identity, accumulate: false))
+                    x = y
+                }
+                // Keras: add([shortcut, expand]) then ReLU; an identity block adds onto its input
+                // in place (it is not needed after).
+                plan.append(.convolution(expand, input: t2, inputShape: mid, output: x,
+                                         scratch: plan.scratch(name + " expand", floats: expand.scratchCount(for: mid)),
+                                         activation: .relu, accumulate: true))
                 shape = out
+                if block == count, let head = CVRNetLayout.resNet50HeadTapStages[stage] {
+                    plan.append(.tap(TapPoint(head: head, part: 0), tensor: x, shape: shape))
+                }
             }
         }
         blocks = built
         outputShape = shape
-        requirement = need
-    }
-
-    /// Index of the block whose output is the stage-`n` output.
-    static func lastBlockIndex(ofStage n: Int) -> Int {
-        var index = -1
-        for (stage, count, _, _) in stages where stage <= n { index += count }
-        return index
-    }
-
-    /// Runs the encoder on one 224x224x3 image; returns the buffer holding the 7x7x2048 output.
-    /// `onStageOutput` is called with the stage-3 and stage-4 outputs (heads 3 and 2).
-    /// `budget` gives the threads for the stem and for each block, asked anew before every block
-    /// (see `ThreadBudget`).
-    func forward(_ image: UnsafePointer<Float>, arena ws: Arena, budget: ThreadBudget,
-                 onStageOutput: (_ stage: Int, _ map: UnsafePointer<Float>, _ shape: FeatureMapShape) -> Void) -> UnsafeMutablePointer<Float> {
-        let stemOut = stem.outputShape(for: inputShape)
-        let stemContext = budget.context()
-        stem.forward(input: image, inputShape: inputShape, output: ws.buffer(0), scratch: ws.scratch.pointer, activation: .relu,
-                     context: stemContext)
-        // pool1_pad (ZeroPadding2D 1) + pool1_pool (MaxPooling2D 3/2 valid): padded zeros are candidates.
-        maxPooling2D(input: ws.buffer(0), shape: stemOut, window: stemPool, padValue: .zero, output: ws.buffer(1),
-                     context: stemContext)
-        var x = ws.buffer(1), y = ws.buffer(0)
-        let t1 = ws.buffer(2), t2 = ws.buffer(3)
-        let stage3 = Self.lastBlockIndex(ofStage: 3), stage4 = Self.lastBlockIndex(ofStage: 4)
-        for (i, b) in blocks.enumerated() {
-            let context = budget.context()
-            let mid = b.reduce.outputShape(for: b.inputShape)
-            b.reduce.forward(input: x, inputShape: b.inputShape, output: t1, scratch: ws.scratch.pointer, activation: .relu,
-                            context: context)
-            b.spatial.forward(input: t1, inputShape: mid, output: t2, scratch: ws.scratch.pointer, activation: .relu,
-                             context: context)
-            if let shortcut = b.shortcut {
-                shortcut.forward(input: x, inputShape: b.inputShape, output: y, scratch: ws.scratch.pointer, activation: .identity,
-                                 context: context)
-                b.expand.forward(input: t2, inputShape: mid, output: y, scratch: nil, activation: .relu, accumulate: true,
-                                 context: context)
-                swap(&x, &y)
-            } else {
-                // Identity shortcut: accumulate into the block input in place (it is not needed after).
-                b.expand.forward(input: t2, inputShape: mid, output: x, scratch: nil, activation: .relu, accumulate: true,
-                                 context: context)
-            }
-            if i == stage3 { onStageOutput(3, x, b.expand.outputShape(for: mid)) }
-            if i == stage4 { onStageOutput(4, x, b.expand.outputShape(for: mid)) }
-        }
-        return x
+        // Concatenate([resnet, xception]): ResNet50's channels are head 1's first part.
+        plan.append(.tap(TapPoint(head: .fused7x7, part: 0), tensor: x, shape: shape))
+        self.plan = plan.build()
     }
 }

@@ -19,6 +19,18 @@ final class XceptionEncoder: @unchecked Sendable {
         let inputShape: FeatureMapShape
         /// Set when the block runs over bands of rows (its SepConv maps are never whole).
         let bands: DownsamplingBands?
+
+        /// The pooled map with the residual added.
+        var outputShape: FeatureMapShape { residual.outputShape(for: inputShape) }
+        /// Floats of the first SepConv's map (or of its rows a band holds at once).
+        var firstMapFloats: Int { (bands?.firstRows ?? inputShape.height) * inputShape.width * first.outputChannels }
+        /// Floats of the second SepConv's map (or of its rows a band holds at once).
+        var secondMapFloats: Int { (bands?.secondRows ?? inputShape.height) * inputShape.width * second.outputChannels }
+        /// Floats of scratch: the depthwise bands and the residual's strided gather.
+        var scratchFloats: Int {
+            let mid = FeatureMapShape(height: inputShape.height, width: inputShape.width, channels: first.outputChannels)
+            return max(residual.scratchCount(for: inputShape), first.scratchCount(for: inputShape), second.scratchCount(for: mid))
+        }
     }
 
     /// A middle-flow block: three (ReLU, SepConv 728, BN), plus the block input.
@@ -30,7 +42,7 @@ final class XceptionEncoder: @unchecked Sendable {
 
     /// The down-sampling blocks whose second SepConv-BN map CVR-Net's heads read: they run on
     /// whole maps. The others (2 and 3, the largest maps) run in bands (`DownsamplingBands`),
-    /// which shrinks buffers 2 and 3 of every arena from 109x109x128 to 28x28x728 floats.
+    /// so no 109x109x128 SepConv map is ever whole in the arena.
     static let headTapBlocks = Set(CVRNetLayout.xceptionHeadTapBlocks.keys)
 
     let inputShape: FeatureMapShape
@@ -42,13 +54,16 @@ final class XceptionEncoder: @unchecked Sendable {
     let block14: (SeparableConvolution2D, SeparableConvolution2D)
     let middleShape: FeatureMapShape
     let outputShape: FeatureMapShape
-    let requirement: WorkspaceRequirement
+    /// The forward pass as steps over planned tensors; it shows blocks 4 and 13's second
+    /// SepConv-BN maps (heads 4 and 5) and the output (head 1's second part) as taps.
+    let plan: ExecutionPlan
+    /// `entryFlowSteps[n]`: the steps of conv1, conv2 and the first `n` entry-flow blocks.
+    let entryFlowSteps: [Int]
 
     init(input: FeatureMapShape, names: XceptionLayerNames, source: LayerWeightSource) throws(CVRNetError) {
         inputShape = input
         let eps = Self.epsilon
-        // Buffers: 0 and 1 take turns holding block inputs and outputs, 2 and 3 a block's inner maps.
-        var need = WorkspaceRequirement(buffers: 4)
+        var plan = ExecutionPlanBuilder(inputShape: input)
 
         conv1 = Convolution2D(window: WindowGeometry(kernel: 3, stride: 2, padding: .valid), inputChannels: input.channels, outputChannels: 32)
         try source.load(conv1, layer: names.prefix + "block1_conv1", hasBias: false, batchNorm: names.prefix + "block1_conv1_bn", epsilon: eps)
@@ -56,10 +71,14 @@ final class XceptionEncoder: @unchecked Sendable {
         conv2 = Convolution2D(window: WindowGeometry(kernel: 3, stride: 1, padding: .valid), inputChannels: 32, outputChannels: 64)
         try source.load(conv2, layer: names.prefix + "block1_conv2", hasBias: false, batchNorm: names.prefix + "block1_conv2_bn", epsilon: eps)
         var shape = conv2.outputShape(for: s1)
-        need.note(buffer: 0, s1)
-        need.note(buffer: 1, shape)
-        var xRole = 1  // which of buffers 0 and 1 holds the current block input (as in `forward`)
-        need.note(scratch: conv1.scratchCount(for: input), conv2.scratchCount(for: s1))
+        let conv1Map = plan.tensor("block1_conv1", s1)
+        var x = plan.tensor("block1_conv2", shape)
+        plan.append(.convolution(conv1, input: plan.input, inputShape: input, output: conv1Map,
+                                 scratch: plan.scratch("block1_conv1", floats: conv1.scratchCount(for: input)),
+                                 activation: .relu, accumulate: false))
+        plan.append(.convolution(conv2, input: conv1Map, inputShape: s1, output: x,
+                                 scratch: plan.scratch("block1_conv2", floats: conv2.scratchCount(for: s1)),
+                                 activation: .relu, accumulate: false))
 
         func separable(_ block: Int, _ index: Int, _ cin: Int, _ cout: Int) throws(CVRNetError) -> SeparableConvolution2D {
             let s = SeparableConvolution2D(inputChannels: cin, outputChannels: cout)
@@ -78,136 +97,86 @@ final class XceptionEncoder: @unchecked Sendable {
                                          inputChannels: shape.channels, outputChannels: out)
             let (conv, bn) = names.residualLayers[residualIndex]
             try source.load(residual, layer: conv, hasBias: false, batchNorm: bn, epsilon: eps)
-            let pooled = residual.outputShape(for: shape)
-            // The depthwise bands go to the scratch buffer, as does the residual's strided gather.
-            let midShape = FeatureMapShape(height: shape.height, width: shape.width, channels: mid)
-            xRole = 1 - xRole  // the pooled sum goes to the other buffer, then they swap
-            need.note(buffer: xRole, pooled)
             var bands: DownsamplingBands?
-            if Self.headTapBlocks.contains(block) {
-                need.note(buffer: 2, midShape)
-                need.note(buffer: 3, FeatureMapShape(height: shape.height, width: shape.width, channels: out))
-            } else {
+            if !Self.headTapBlocks.contains(block) {
                 // Bands of pooled rows whose SepConv rows stay within about one im2col band.
                 let rowFloats = shape.width * max(mid, out)
                 let perBand = max(1, (Convolution2D.bandFloats / rowFloats - 1) / 2)
-                let plan = DownsamplingBands(inputHeight: shape.height, pool: pool, pooledRowsPerBand: perBand)
-                need.note(buffer: 2, FeatureMapShape(height: plan.firstRows, width: shape.width, channels: mid))
-                need.note(buffer: 3, FeatureMapShape(height: plan.secondRows, width: shape.width, channels: out))
-                bands = plan
+                bands = DownsamplingBands(inputHeight: shape.height, pool: pool, pooledRowsPerBand: perBand)
             }
-            need.note(scratch: residual.scratchCount(for: shape), first.scratchCount(for: shape), second.scratchCount(for: midShape))
             return DownsamplingBlock(number: block, reluInput: reluInput, first: first, second: second,
                                      residual: residual, pool: pool, inputShape: shape, bands: bands)
         }
+        /// Appends a down-sampling block's step; returns its output tensor.
+        func append(_ b: DownsamplingBlock, input: TensorID) -> TensorID {
+            let name = "block\(b.number)"
+            let out = plan.tensor(name + " out", b.outputShape)
+            let first = plan.tensor(name + "_sepconv1", floats: b.firstMapFloats)
+            let second = plan.tensor(name + "_sepconv2", floats: b.secondMapFloats)
+            let scratch = plan.tensor(name + " scratch", floats: b.scratchFloats)
+            let tap = CVRNetLayout.xceptionHeadTapBlocks[b.number].map { TapPoint(head: $0, part: 0) }
+            plan.append(.downsampling(b, input: input, output: out, first: first, second: second, scratch: scratch, tap: tap),
+                        startsBlock: true)
+            return out
+        }
 
         var blocks: [DownsamplingBlock] = []
+        var entrySteps = [plan.nextStep]
         for (i, (block, filters)) in [(2, 128), (3, 256), (4, 728)].enumerated() {
             let b = try downsampling(block, i, filters, filters, reluInput: block != 2, at: shape)
             blocks.append(b)
-            shape = b.residual.outputShape(for: shape)
+            x = append(b, input: x)
+            shape = b.outputShape
+            entrySteps.append(plan.nextStep)
         }
         entry = blocks
+        entryFlowSteps = entrySteps
         middleShape = shape
         var mids: [MiddleBlock] = []
         for block in 5...12 {
-            mids.append(MiddleBlock(convs: [try separable(block, 1, 728, 728), try separable(block, 2, 728, 728),
-                                            try separable(block, 3, 728, 728)]))
+            let m = MiddleBlock(convs: [try separable(block, 1, 728, 728), try separable(block, 2, 728, 728),
+                                        try separable(block, 3, 728, 728)])
+            mids.append(m)
+            // x + BN(SepConv(ReLU(BN(SepConv(ReLU(BN(SepConv(ReLU(x))))))))), the residual added in place.
+            let name = "block\(block)"
+            let t = plan.tensor(name + "_sepconv1", shape), u = plan.tensor(name + "_sepconv2", shape)
+            for (i, (input, output)) in [(x, t), (t, u), (u, x)].enumerated() {
+                let conv = m.convs[i]
+                plan.append(.separableConvolution(conv, input: input, shape: shape, reluInput: i == 0, output: output,
+                                                  scratch: plan.tensor(name + "_sepconv\(i + 1) scratch", floats: conv.scratchCount(for: shape)),
+                                                  activation: i == 2 ? .identity : .relu, accumulate: i == 2),
+                            startsBlock: i == 0)
+            }
         }
         middle = mids
         exit = try downsampling(13, 3, 728, 1024, reluInput: true, at: shape)
-        shape = exit.residual.outputShape(for: shape)
+        x = append(exit, input: x)
+        shape = exit.outputShape
         block14 = (try separable(14, 1, 1024, 1536), try separable(14, 2, 1536, 2048))
-        outputShape = FeatureMapShape(height: shape.height, width: shape.width, channels: 2048)
         let block14Mid = FeatureMapShape(height: shape.height, width: shape.width, channels: 1536)
-        need.note(buffer: 2, middleShape, block14Mid)
-        need.note(buffer: 3, middleShape)
-        need.note(buffer: 1 - xRole, outputShape)  // block 14 writes the other buffer
-        need.note(scratch: mids[0].convs[0].scratchCount(for: middleShape),
-                  block14.0.scratchCount(for: FeatureMapShape(height: shape.height, width: shape.width, channels: 1024)),
-                  block14.1.scratchCount(for: block14Mid))
-        requirement = need
-    }
-
-    /// Where a forward pass stands between two entry-flow blocks.
-    struct Progress {
-        /// The buffer holding the next block's input, and the other one.
-        var x, y: UnsafeMutablePointer<Float>
-        /// Entry-flow blocks (of `entry`) already run.
-        var entryBlocksDone: Int
-    }
-
-    /// Tap callback: a down-sampling block's second SepConv-BN map with its block number
-    /// (blocks in `headTapBlocks` only).
-    typealias Tap = (_ block: Int, _ map: UnsafePointer<Float>, _ shape: FeatureMapShape) -> Void
-
-    /// Runs the encoder; returns the buffer holding the 7x7x2048 output. `onTap` receives the
-    /// second SepConv-BN maps that CVR-Net's heads use (`headTapBlocks`: 4 and 13) with their
-    /// block number.
-    /// `budget` gives the threads for each block, asked anew before every block (see
-    /// `ThreadBudget`).
-    func forward(_ image: UnsafePointer<Float>, arena ws: Arena, budget: ThreadBudget,
-                 onTap: Tap) -> UnsafeMutablePointer<Float> {
-        let progress = begin(image, arena: ws, entryBlocks: 0, context: budget.context(), onTap: onTap)
-        return finish(progress, arena: ws, budget: budget, onTap: onTap)
-    }
-
-    /// The first part of `forward`: conv1, conv2 and the first `entryBlocks` entry-flow blocks.
-    func begin(_ image: UnsafePointer<Float>, arena ws: Arena, entryBlocks: Int, context: ComputeContext,
-               onTap: Tap) -> Progress {
-        let s1 = conv1.outputShape(for: inputShape)
-        conv1.forward(input: image, inputShape: inputShape, output: ws.buffer(0), scratch: ws.scratch.pointer, activation: .relu,
-                      context: context)
-        conv2.forward(input: ws.buffer(0), inputShape: s1, output: ws.buffer(1), scratch: ws.scratch.pointer, activation: .relu,
-                      context: context)
-        var progress = Progress(x: ws.buffer(1), y: ws.buffer(0), entryBlocksDone: 0)
-        for b in entry.prefix(entryBlocks) {
-            b.forward(x: progress.x, out: progress.y, arena: ws, context: context) { map, shape in onTap(b.number, map, shape) }
-            swap(&progress.x, &progress.y)
-            progress.entryBlocksDone += 1
-        }
-        return progress
-    }
-
-    /// The rest of `forward` after `begin`.
-    func finish(_ progress: Progress, arena ws: Arena, budget: ThreadBudget,
-                onTap: Tap) -> UnsafeMutablePointer<Float> {
-        var x = progress.x, y = progress.y
-        for b in entry.dropFirst(progress.entryBlocksDone) {
-            b.forward(x: x, out: y, arena: ws, context: budget.context()) { map, shape in onTap(b.number, map, shape) }
-            swap(&x, &y)
-        }
-        let t = ws.buffer(2), u = ws.buffer(3), dw = ws.scratch.pointer
-        for m in middle {
-            let context = budget.context()
-            // x + BN(SepConv(ReLU(BN(SepConv(ReLU(BN(SepConv(ReLU(x))))))))), the residual added in place.
-            m.convs[0].forward(input: x, shape: middleShape, reluInput: true, scratch: dw, output: t, activation: .relu,
-                               context: context)
-            m.convs[1].forward(input: t, shape: middleShape, reluInput: false, scratch: dw, output: u, activation: .relu,
-                               context: context)
-            m.convs[2].forward(input: u, shape: middleShape, reluInput: false, scratch: dw, output: x,
-                               activation: .identity, accumulate: true, context: context)
-        }
-        let context = budget.context()
-        exit.forward(x: x, out: y, arena: ws, context: context) { map, shape in onTap(13, map, shape) }
-        swap(&x, &y)
-        let s = FeatureMapShape(height: outputShape.height, width: outputShape.width, channels: 1024)
-        block14.0.forward(input: x, shape: s, reluInput: false, scratch: dw, output: t, activation: .relu,
-                          context: context)
-        let s2 = FeatureMapShape(height: s.height, width: s.width, channels: 1536)
-        block14.1.forward(input: t, shape: s2, reluInput: false, scratch: dw, output: y, activation: .relu,
-                          context: context)
-        return y
+        outputShape = FeatureMapShape(height: shape.height, width: shape.width, channels: 2048)
+        let t = plan.tensor("block14_sepconv1", block14Mid), y = plan.tensor("block14_sepconv2", outputShape)
+        plan.append(.separableConvolution(block14.0, input: x, shape: shape, reluInput: false, output: t,
+                                          scratch: plan.tensor("block14_sepconv1 scratch", floats: block14.0.scratchCount(for: shape)),
+                                          activation: .relu, accumulate: false))
+        plan.append(.separableConvolution(block14.1, input: t, shape: block14Mid, reluInput: false, output: y,
+                                          scratch: plan.tensor("block14_sepconv2 scratch", floats: block14.1.scratchCount(for: block14Mid)),
+                                          activation: .relu, accumulate: false))
+        // Concatenate([resnet, xception]): Xception's channels are head 1's second part.
+        plan.append(.tap(TapPoint(head: .fused7x7, part: 1), tensor: y, shape: outputShape))
+        self.plan = plan.build()
     }
 }
 
 extension XceptionEncoder.DownsamplingBlock {
-    /// Runs the block from `x` into `out` (buffers 2 and 3 of `ws` and its scratch are
-    /// overwritten); `onTap` sees the second SepConv-BN map when the block runs on whole maps.
-    func forward(x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, arena ws: Arena, context: ComputeContext,
+    /// Runs the block from `x` into `out`: the two SepConv maps (or their bands) go to `first`
+    /// and `second` (`firstMapFloats`, `secondMapFloats`), the depthwise bands and the
+    /// residual's gather to `scratch` (`scratchFloats`); `onTap` sees the second SepConv-BN map
+    /// when the block runs on whole maps.
+    func forward(x: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, first t: UnsafeMutablePointer<Float>,
+                 second u: UnsafeMutablePointer<Float>, scratch dw: UnsafeMutablePointer<Float>, context: ComputeContext,
                  onTap: (UnsafePointer<Float>, FeatureMapShape) -> Void) {
         let s = inputShape
-        let t = ws.buffer(2), u = ws.buffer(3), dw = ws.scratch.pointer
         let midShape = FeatureMapShape(height: s.height, width: s.width, channels: first.outputChannels)
         let tapShape = FeatureMapShape(height: s.height, width: s.width, channels: second.outputChannels)
         if let plan = bands {
