@@ -51,7 +51,14 @@ if [ $# -eq 0 ]; then
         CVRNET_PORTABLE_KERNELS=1 swift test "${flags[@]}" --skip-build --filter 'CVRNetKernelsTests|CVRNetTests'
         echo "test.sh: the portable pass took $((SECONDS - start)) s"
     fi
-    if grep -q avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null; then
+    # The OpenBLAS kernels the portable runs above used: when they are already Haswell's (core
+    # Haswell, or Zen, whose sgemm and dgemm kernels are Haswell's: OpenBLAS's KERNEL.ZEN; the
+    # two cores give the same bits for every sample image's probabilities and heads), the
+    # Haswell pass would repeat them.
+    portable_core=$(CVRNET_PORTABLE_KERNELS=1 .build-test/release/cvrnet --version | sed -n 's/^openblas: core \([A-Za-z0-9]*\).*/\1/p')
+    if [ "$portable_core" = Haswell ] || [ "$portable_core" = Zen ]; then
+        echo "== portable kernels, OpenBLAS core Haswell: already run above (OpenBLAS core $portable_core)"
+    elif grep -q avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null; then
         echo "== portable kernels, OpenBLAS core Haswell (as an AVX2-only CPU runs them)"
         start=$SECONDS
         CVRNET_PORTABLE_KERNELS=1 OPENBLAS_CORETYPE=Haswell swift test "${flags[@]}" --skip-build \

@@ -63,7 +63,7 @@ final class CVRNetGraph: @unchecked Sendable {
     func forward(_ image: UnsafePointer<Float>, workspace ws: Workspace,
                  headProbabilities: UnsafeMutablePointer<Float>, probabilities: UnsafeMutablePointer<Float>,
                  context: ComputeContext, encodersInParallel: Bool = false, observer: TapObserver? = nil, observerIsConcurrent: Bool = false) {
-        let pooled = ws.pooled.map(\.pointer)
+        let pooled = ws.pooledPointers
         let resnetChannels = resnet.outputShape.channels
         // Each encoder taps only its own maps and pools into its own vectors (head 1: ResNet50's
         // channels first, then Xception's, as Concatenate([resnet, xception]) then GAP).

@@ -28,6 +28,8 @@ final class Workspace: @unchecked Sendable {
     var sharesArena: Bool { kind == .sharedArena }
     /// Pooled head inputs, in head order (4096, 1024, 512, 728, 1024 channels).
     let pooled: [FloatBuffer]
+    /// `pooled`'s pointers, made once (a pass allocates nothing).
+    let pooledPointers: [UnsafeMutablePointer<Float>]
     let headScratch: FloatBuffer
 
     init(_ kind: Kind, resnet: ExecutionPlan, xception: ExecutionPlan, pooledChannels: [Int]) {
@@ -43,6 +45,7 @@ final class Workspace: @unchecked Sendable {
             self.xception = Arena(for: [xception])
         }
         pooled = pooledChannels.map { FloatBuffer(count: $0) }
+        pooledPointers = pooled.map(\.pointer)
         headScratch = FloatBuffer(count: ClassificationHead.scratchCount)
     }
 
