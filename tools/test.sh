@@ -34,17 +34,17 @@ echo "test.sh: build and prepare took $((SECONDS - start)) s"
 start=$SECONDS
 swift test "${flags[@]}" --skip-build "$@"
 echo "test.sh: the suite took $((SECONDS - start)) s"
-# On AVX-512 CPUs the run above used the AVX-512 kernels. Every other CPU runs the portable
-# kernels (im2col + OpenBLAS, Swift loops), whose last bits depend on the kernels OpenBLAS runs
-# on the CPU; run the kernel and model targets (Keras parity, bands, execution modes, Grad-CAM)
-# on that path too, a few minutes each. The CLI, format, image and evaluation targets do not
-# depend on the kernels: they ran above, and a CPU without AVX-512 runs all of them on the
-# portable path in the main run.
+# On CPUs with AVX-512 or AVX2 + FMA the run above used cvrnet's own kernels (`cvrnet --version`
+# names them). The portable kernels (im2col + OpenBLAS, Swift loops), which other CPUs run and
+# `CVRNET_PORTABLE_KERNELS=1` forces, get their last bits from the kernels OpenBLAS runs on the
+# CPU; run the kernel and model targets (Keras parity, bands, execution modes, Grad-CAM) on that
+# path too, a few minutes each. The CLI, format, image and evaluation targets do not depend on
+# the kernels: they ran above.
 #  - with the OpenBLAS kernels this CPU gets (OpenBLAS's choice, or the AVX2/AVX-512 set cvrnet
 #    has it load where Debian's OpenBLAS 0.3.21 does not know the CPU: see OpenBLASCore.swift);
-#  - with its Haswell (AVX2 + FMA) kernels, as on an AVX2-only CPU: no AVX-512 at all.
+#  - with its Haswell (AVX2 + FMA) kernels, as on an AVX2-only CPU without cvrnet's kernels.
 if [ $# -eq 0 ]; then
-    if grep -q avx512f /proc/cpuinfo 2>/dev/null; then
+    if ! .build-test/release/cvrnet --version | grep -q '^kernels: portable'; then
         echo "== portable kernels, with the OpenBLAS kernels this CPU gets:"
         CVRNET_PORTABLE_KERNELS=1 .build-test/release/cvrnet --version | sed -n 's/^openblas: /   /p'
         start=$SECONDS
