@@ -92,7 +92,7 @@ enum WinogradConvolution {
             let v = scratch, m = scratch + 16 * bandTiles * cin
             context.parallelChunks(ty1 - ty0) { rows in
                 inputTransform(input, inputShape.height, inputShape.width, cin, pad.top, pad.left,
-                                                     tilesX, ty0 + rows.lowerBound, ty0 + rows.upperBound, ty0, bandTiles, v)
+                               tilesX, ty0 + rows.lowerBound, ty0 + rows.upperBound, ty0, bandTiles, v)
             }
             // The 16 products are independent; each runs whole on one core.
             context.parallelChunks(16) { positions in
@@ -103,7 +103,7 @@ enum WinogradConvolution {
             }
             context.parallelChunks(ty1 - ty0) { rows in
                 outputTransform(m, out.height, out.width, cout, tilesX, ty0 + rows.lowerBound,
-                                                      ty0 + rows.upperBound, ty0, bandTiles, bias, relu, output)
+                                ty0 + rows.upperBound, ty0, bandTiles, bias, relu, output)
             }
             ty0 = ty1
         }
