@@ -49,6 +49,9 @@ static void pack_rows(const float *a, ptrdiff_t lda, ptrdiff_t rows, ptrdiff_t k
 }
 
 #define UNROLLED _Pragma("clang loop unroll(full)")
+// The k loop by 4 (measured on AMD EPYC, one core: 0-15% faster than not unrolled, for every
+// CVR-Net shape tried; by 8 is half as fast). Unrolling does not change any element's chain.
+#define K_UNROLLED _Pragma("clang loop unroll_count(4)")
 
 // A tile of MR rows and one (TWO == 0) or two (TWO == 1) vectors of columns; FULL: every lane
 // of those vectors is a column of the panel (no masked loads and stores). first / last /
@@ -64,7 +67,7 @@ static void pack_rows(const float *a, ptrdiff_t lda, ptrdiff_t rows, ptrdiff_t k
                   : FULL ? _mm256_loadu_ps(c + i * ldc + 8) : _mm256_maskload_ps(c + i * ldc + 8, m1); \
         }                                                                                          \
     }                                                                                              \
-    for (ptrdiff_t k = 0; k < kc; k++) {                                                           \
+    K_UNROLLED for (ptrdiff_t k = 0; k < kc; k++) {                                                \
         const float *bk = b + k * w;                                                               \
         __m256 b0 = FULL || TWO ? _mm256_loadu_ps(bk) : _mm256_maskload_ps(bk, m0);                \
         __m256 b1 = !TWO ? _mm256_setzero_ps() : FULL ? _mm256_loadu_ps(bk + 8) : _mm256_maskload_ps(bk + 8, m1); \
