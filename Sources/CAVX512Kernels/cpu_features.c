@@ -10,6 +10,16 @@ int cvrnet_avx512_available(void) {
 #endif
 }
 
+int cvrnet_avx2_available(void) {
+#if defined(__x86_64__)
+    // As above, compiler-rt's checks include the OS's support for the AVX register state.
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 

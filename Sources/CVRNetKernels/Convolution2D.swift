@@ -6,32 +6,27 @@
 /// directly; every other geometry goes through `im2col` first, band by band of output rows.
 /// BatchNormalization that follows the convolution is folded into the kernel and bias at load
 /// time (`foldBatchNormalization`), so inference never normalises. `packForInference` then picks
-/// the computation: the AVX-512 packed-weight GEMM, Winograd F(2x2, 3x3), or (other CPUs) OpenBLAS.
-/// A convolution made with `accumulation: .double` instead sums in double precision on every CPU
-/// (`DoubleAccumulation`).
+/// the computation, a `ConvolutionKernel`: cvrnet's packed-weight GEMM or Winograd F(2x2, 3x3)
+/// (AVX-512 or AVX2), or OpenBLAS (the portable path). A convolution made with
+/// `accumulation: .double` instead sums in double precision on every CPU (`DoubleAccumulation`).
 public final class Convolution2D: @unchecked Sendable {
     public let window: WindowGeometry
     public let inputChannels: Int
     public let outputChannels: Int
-    /// The weights in the layout of `weightLayout`: as loaded, `[kh * kw * inputChannels,
+    /// The weights in the layout of `variant`: as loaded, `[kh * kw * inputChannels,
     /// outputChannels]` row-major (HWIO); `packForInference` may replace them.
     public private(set) var kernel: FloatBuffer
     /// `outputChannels` biases (zeros for Keras layers with `use_bias=False`).
     public let bias: FloatBuffer
 
-    /// How `kernel` is laid out, which decides how `forward` computes.
-    public enum WeightLayout: Sendable, Equatable {
-        /// HWIO as Keras stores it: im2col + OpenBLAS (the portable path).
-        case hwio
-        /// Packed for the AVX-512 GEMM (`PackedMatrixMultiply`), same size.
-        case packed
-        /// Winograd F(2x2, 3x3): 16 packed `inputChannels x outputChannels` matrices
-        /// (`WinogradConvolution`), 16/9 of the size.
-        case winogradF2x2
-    }
+    public typealias WeightLayout = ConvolutionKernel.Layout
 
-    /// The layout of `kernel`; `.hwio` until `packForInference`.
-    public private(set) var weightLayout = WeightLayout.hwio
+    /// How `forward` computes, and so how `kernel` is laid out: HWIO run by OpenBLAS until
+    /// `packForInference` chooses.
+    public private(set) var variant: ConvolutionKernel
+
+    /// The layout of `kernel` (`variant.layout`).
+    public var weightLayout: WeightLayout { variant.layout }
 
     /// The precision the products are summed in.
     public enum Accumulation: Sendable, Equatable {
@@ -53,6 +48,7 @@ public final class Convolution2D: @unchecked Sendable {
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
         self.accumulation = accumulation
+        variant = .unpacked(accumulation)
         kernel = FloatBuffer(count: window.kernelHeight * window.kernelWidth * inputChannels * outputChannels)
         bias = FloatBuffer(count: outputChannels)
     }
@@ -74,11 +70,15 @@ public final class Convolution2D: @unchecked Sendable {
 
     /// Floats of scratch `forward` needs for an input of `shape` (zero for pointwise).
     public func scratchCount(for shape: FeatureMapShape) -> Int {
-        if accumulation == .double { return DoubleAccumulation.scratchCount(self, for: shape) }
-        if weightLayout == .winogradF2x2 { return winogradScratchCount(for: shape) }
-        if isPointwise { return 0 }
-        let out = outputShape(for: shape)
-        return bandRows(out) * out.width * patchLength
+        if variant.dataType == .float64 { return DoubleAccumulation.scratchCount(self, for: shape) }
+        switch variant.layout {
+        case .winogradF2x2:
+            return winogradScratchCount(for: shape)
+        case .hwio, .packed:
+            if isPointwise { return 0 }
+            let out = outputShape(for: shape)
+            return bandRows(out) * out.width * patchLength
+        }
     }
 
     /// im2col runs over bands of output rows, so its matrix stays within `bandFloats` (1 MB,
@@ -111,42 +111,57 @@ public final class Convolution2D: @unchecked Sendable {
         for o in 0..<n { b[o] = (b[o] - movingMean[o]) * scale[o] + beta[o] }
     }
 
-    /// Rearranges `kernel` for the AVX-512 kernels when this CPU has them: packed for the GEMM
-    /// (in place, same size), so the weights are packed once here instead of inside every
-    /// product; or, for a 3x3 stride-1 convolution given `winogradInput` whose output is at
-    /// least `WinogradConvolution.minimumOutputSize` on each side, transformed for Winograd
-    /// F(2x2, 3x3). Call once, after the weights are final (BatchNormalization folded), before
-    /// the layer is shared between threads. Does nothing on other CPUs (the portable path runs).
+    /// Chooses the layer's `variant` (`ConvolutionKernel.choose`) and rearranges `kernel` for it:
+    /// on cvrnet's vector kernels (AVX-512 or AVX2), packed for the GEMM (in place, same size),
+    /// so the weights are packed once here instead of inside every product; or, for a 3x3
+    /// stride-1 convolution given `winogradInput` whose output is at least
+    /// `WinogradConvolution.minimumOutputSize` on each side, transformed for Winograd F(2x2, 3x3).
+    /// On the portable path the HWIO weights stay. Call once, after the weights are final
+    /// (BatchNormalization folded), before the layer is shared between threads.
     public func packForInference(winogradInput: FeatureMapShape? = nil) {
-        if accumulation == .double {
-            if doubleWeights == nil { doubleWeights = DoubleAccumulation.Weights(self) }
-            return
-        }
-        guard AVX512.isAvailable, weightLayout == .hwio else { return }
-        if let input = winogradInput, WinogradConvolution.applies(to: self, input: input) {
-            useWinograd()
-            return
-        }
-        PackedMatrixMultiply.pack(kernel.pointer, k: patchLength, n: outputChannels)
-        weightLayout = .packed
+        guard variant.layout == .hwio else { return }  // already packed
+        use(ConvolutionKernel.choose(for: self, winogradInput: winogradInput))
     }
 
-    /// Switches a 3x3 stride-1 convolution with HWIO weights to Winograd F(2x2, 3x3), whatever
-    /// its map size (`packForInference` applies the size policy). AVX-512 only.
-    func useWinograd() {
-        precondition(AVX512.isAvailable && weightLayout == .hwio && WinogradConvolution.isEligible(self))
-        kernel = WinogradConvolution.transformKernel(of: self)
-        weightLayout = .winogradF2x2
+    /// Switches the layer, still as loaded (HWIO), to `chosen`; `packForInference` applies the
+    /// policy, tests call this to run a given variant (e.g. the AVX2 one on an AVX-512 CPU, or
+    /// Winograd on a small map).
+    func use(_ chosen: ConvolutionKernel) {
+        precondition(variant.layout == .hwio, "already packed")
+        precondition(chosen.instructionSet.isRunnable, "\(chosen.instructionSet) kernels do not run here")
+        switch chosen.dataType {
+        case .float64:
+            precondition(accumulation == .double)
+            if doubleWeights == nil { doubleWeights = DoubleAccumulation.Weights(self) }
+        case .float32:
+            precondition(accumulation == .float)
+            switch chosen.layout {
+            case .hwio:
+                break
+            case .packed:
+                PackedMatrixMultiply.pack(kernel.pointer, k: patchLength, n: outputChannels, for: chosen.instructionSet)
+            case .winogradF2x2:
+                precondition(WinogradConvolution.isEligible(self))
+                kernel = WinogradConvolution.transformKernel(of: self, for: chosen.instructionSet)
+            }
+        }
+        variant = chosen
+    }
+
+    /// Switches a 3x3 stride-1 convolution with HWIO weights to Winograd F(2x2, 3x3) on
+    /// `instructionSet`, whatever its map size (`packForInference` applies the size policy).
+    func useWinograd(_ instructionSet: InstructionSet = .selected) {
+        use(ConvolutionKernel(instructionSet: instructionSet, layout: .winogradF2x2, dataType: .float32))
     }
 
     /// `C = act(A W + bias (+ C))` for `rows` rows of the GEMM's left matrix `a`.
     func multiply(rows: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>,
                   activation: Activation, accumulate: Bool, context: ComputeContext) {
         let n = outputChannels
-        if weightLayout == .packed {
+        if variant.layout == .packed {
             PackedMatrixMultiply.multiply(m: rows, n: n, k: patchLength, a: a, lda: lda, packed: kernel.pointer,
                                           c: c, ldc: n, bias: bias.pointer, activation: activation, accumulate: accumulate,
-                                          context: context)
+                                          instructionSet: variant.instructionSet, context: context)
         } else {
             MatrixMultiply.multiply(m: rows, n: n, k: patchLength, a: a, lda: lda, b: kernel.pointer, ldb: n,
                                     c: c, ldc: n, accumulate: accumulate, context: context)
@@ -170,11 +185,11 @@ public final class Convolution2D: @unchecked Sendable {
         let out = outputShape(for: inputShape)
         let m = out.height * out.width
         let n = outputChannels
-        if accumulation == .double {
+        if variant.dataType == .float64 {
             guard let scratch else { preconditionFailure("double-accumulation convolution needs scratch") }
             DoubleAccumulation.forward(self, input: input, inputShape: inputShape, output: output, scratch: scratch,
                                        activation: activation, accumulate: accumulate, context: context)
-        } else if weightLayout == .winogradF2x2 {
+        } else if variant.layout == .winogradF2x2 {
             guard let scratch else { preconditionFailure("Winograd convolution needs scratch") }
             precondition(!accumulate, "Winograd convolutions do not accumulate")
             WinogradConvolution.forward(self, input: input, inputShape: inputShape, output: output,

@@ -11,13 +11,19 @@ import CAVX512Kernels
 /// Keras's order (ky, then kx) with padded taps skipped (they contribute exact zeros).
 /// `reluInput` applies `max(x, 0)` while reading, which fuses Xception's pre-activation
 /// `Activation("relu")` (the un-activated map is still needed by the block's residual branch).
-/// Runs the AVX-512 kernel when the CPU has it, else `depthwiseConvolution3x3Portable`; both
-/// give bit-identical results.
+/// Runs the C kernel of `instructionSet` (AVX-512 or AVX2), or `depthwiseConvolution3x3Portable`
+/// for `.portable`; all three give bit-identical results.
 public func depthwiseConvolution3x3(input: UnsafePointer<Float>, shape: FeatureMapShape, inputFirstRow: Int = 0,
                                     kernel: UnsafePointer<Float>, outputRows: Range<Int>? = nil,
                                     output: UnsafeMutablePointer<Float>, reluInput: Bool,
-                                    context: ComputeContext) {
-    guard AVX512.isAvailable else {
+                                    instructionSet: InstructionSet = .selected, context: ComputeContext) {
+    precondition(instructionSet.isRunnable, "\(instructionSet) kernels do not run here")
+    let vectorKernel: (@convention(c) (UnsafePointer<Float>?, Int, Int, Int, Int, UnsafePointer<Float>?, Int, Int,
+                                       UnsafeMutablePointer<Float>?, Int32) -> Void)
+    switch instructionSet {
+    case .avx512: vectorKernel = cvrnet_depthwise_conv3x3
+    case .avx2: vectorKernel = cvrnet_avx2_depthwise_conv3x3
+    case .portable:
         depthwiseConvolution3x3Portable(input: input, shape: shape, inputFirstRow: inputFirstRow, kernel: kernel,
                                         outputRows: outputRows, output: output, reluInput: reluInput, context: context)
         return
@@ -25,14 +31,13 @@ public func depthwiseConvolution3x3(input: UnsafePointer<Float>, shape: FeatureM
     let h = shape.height, w = shape.width, c = shape.channels
     let band = outputRows ?? 0..<h
     context.parallelChunks(band.count, minimumChunk: 2) { rows in
-        cvrnet_depthwise_conv3x3(input, inputFirstRow, h, w, c, kernel, band.lowerBound + rows.lowerBound,
-                                 band.lowerBound + rows.upperBound, output + rows.lowerBound * w * c,
-                                 reluInput ? 1 : 0)
+        vectorKernel(input, inputFirstRow, h, w, c, kernel, band.lowerBound + rows.lowerBound,
+                     band.lowerBound + rows.upperBound, output + rows.lowerBound * w * c, reluInput ? 1 : 0)
     }
 }
 
 /// `depthwiseConvolution3x3` in portable Swift: the innermost loop runs over contiguous channels
-/// so the compiler vectorises it (multiply then add, never fused, like the AVX-512 kernel).
+/// so the compiler vectorises it (multiply then add, never fused, like the C kernels).
 func depthwiseConvolution3x3Portable(input: UnsafePointer<Float>, shape: FeatureMapShape, inputFirstRow: Int = 0,
                                      kernel: UnsafePointer<Float>, outputRows: Range<Int>? = nil,
                                      output: UnsafeMutablePointer<Float>, reluInput: Bool,

@@ -6,10 +6,12 @@ import Foundation
 /// results agree with Keras on every path but are bit-for-bit reproducible only within one
 /// (see the README's "Determinism").
 public struct KernelSelection: Sendable {
-    /// True when convolutions run on cvrnet's own AVX-512 kernels; false on the portable path
-    /// (im2col + OpenBLAS, Swift loops).
-    public let usesAVX512Kernels: Bool
-    /// True when `CVRNET_PORTABLE_KERNELS=1` forced the portable path on an AVX-512 CPU.
+    /// The instruction set of the kernels convolutions run on (`InstructionSet.selected`):
+    /// cvrnet's own AVX-512 or AVX2 kernels, or the portable path (im2col + OpenBLAS, Swift loops).
+    public let instructionSet: InstructionSet
+    /// True when convolutions run on cvrnet's own AVX-512 kernels.
+    public var usesAVX512Kernels: Bool { instructionSet == .avx512 }
+    /// True when `CVRNET_PORTABLE_KERNELS=1` forced the portable path on a CPU with AVX-512 or AVX2 + FMA.
     public let portableForced: Bool
     /// The CPU's features that matter to the kernels, e.g. `["avx2", "fma", "avx512f", ...]`.
     public let cpuFeatures: [String]
@@ -28,9 +30,9 @@ public struct KernelSelection: Sendable {
 
     private init() {
         openBLASReplacement = OpenBLASCore.replacement
-        usesAVX512Kernels = AVX512.isAvailable
+        instructionSet = InstructionSet.selected
         let features = cvrnet_cpu_features()
-        portableForced = !usesAVX512Kernels && features & UInt32(CVRNET_CPU_AVX512F) != 0
+        portableForced = instructionSet == .portable && InstructionSet.allCases.contains { $0 != .portable && $0.isSupportedByCPU }
         let names: [(Int, String)] = [
             (CVRNET_CPU_AVX2, "avx2"), (CVRNET_CPU_FMA, "fma"), (CVRNET_CPU_AVX512F, "avx512f"),
             (CVRNET_CPU_AVX512BW, "avx512bw"), (CVRNET_CPU_AVX512VL, "avx512vl"),
@@ -56,12 +58,16 @@ public struct KernelSelection: Sendable {
     /// Lines for `cvrnet --version`: the kernel path, the CPU and OpenBLAS's choice.
     public var reportLines: [String] {
         let path: String
-        if usesAVX512Kernels {
-            path = "AVX-512 (cvrnet's packed GEMM, Winograd F(2x2,3x3), depthwise 3x3; OpenBLAS for the rest)"
-        } else if portableForced {
+        let own = "cvrnet's packed GEMM, Winograd F(2x2,3x3), depthwise 3x3; OpenBLAS for the rest"
+        switch instructionSet {
+        case .avx512:
+            path = "AVX-512 (\(own))"
+        case .avx2:
+            path = "AVX2 + FMA (\(own)): this CPU has no AVX-512"
+        case .portable where portableForced:
             path = "portable (im2col + OpenBLAS, Swift loops), forced by CVRNET_PORTABLE_KERNELS=1"
-        } else {
-            path = "portable (im2col + OpenBLAS, Swift loops): this CPU has no AVX-512"
+        case .portable:
+            path = "portable (im2col + OpenBLAS, Swift loops): this CPU has neither AVX-512 nor AVX2 + FMA"
         }
         return [
             "kernels: \(path)",

@@ -50,7 +50,8 @@ public final class SeparableConvolution2D: @unchecked Sendable {
     ///   - output: `outputRows.count * width * outputChannels` floats.
     ///   - accumulate: add the layer's result to what `output` holds (a residual) before `activation`.
     /// Every output element's arithmetic is the same whatever band it is computed in: always on
-    /// the AVX-512 path, and on the portable path for maps at least `rowCallMinimumWidth` wide.
+    /// cvrnet's AVX-512 and AVX2 paths, and on the portable path for maps at least
+    /// `rowCallMinimumWidth` wide.
     public func forward(input: UnsafePointer<Float>, shape: FeatureMapShape, inputFirstRow: Int = 0, reluInput: Bool,
                         scratch: UnsafeMutablePointer<Float>, outputRows: Range<Int>? = nil,
                         output: UnsafeMutablePointer<Float>, activation: Activation, accumulate: Bool = false,
@@ -60,8 +61,10 @@ public final class SeparableConvolution2D: @unchecked Sendable {
         var y0 = rowsWanted.lowerBound
         while y0 < rowsWanted.upperBound {
             let y1 = min(rowsWanted.upperBound, y0 + band)
+            // The depthwise half runs on the instruction set chosen for the layer's pointwise half.
             depthwiseConvolution3x3(input: input, shape: shape, inputFirstRow: inputFirstRow, kernel: depthwiseKernel.pointer,
-                                    outputRows: y0..<y1, output: scratch, reluInput: reluInput, context: context)
+                                    outputRows: y0..<y1, output: scratch, reluInput: reluInput,
+                                    instructionSet: pointwise.variant.instructionSet, context: context)
             let c = output + (y0 - rowsWanted.lowerBound) * shape.width * outputChannels
             if pointwise.weightLayout == .hwio && shape.width >= Self.rowCallMinimumWidth {
                 // Portable path: one OpenBLAS call per map row. OpenBLAS computes a row of C with
@@ -74,7 +77,8 @@ public final class SeparableConvolution2D: @unchecked Sendable {
                                        c: c + r * shape.width * outputChannels, activation: activation, accumulate: accumulate, context: context)
                 }
             } else {
-                // The AVX-512 GEMM computes every row with the same arithmetic whatever M is.
+                // cvrnet's packed GEMM (AVX-512 or AVX2) computes every row with the same
+                // arithmetic whatever M is.
                 pointwise.multiply(rows: (y1 - y0) * shape.width, a: scratch, lda: inputChannels, c: c,
                                    activation: activation, accumulate: accumulate, context: context)
             }

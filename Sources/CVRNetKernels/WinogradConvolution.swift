@@ -1,7 +1,7 @@
 import CAVX512Kernels
 
 /// 3x3 stride-1 convolutions by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray 2016) on
-/// the AVX-512 kernels: 16 multiplies per 2x2 output tile and channel pair instead of 36.
+/// cvrnet's AVX-512 or AVX2 kernels: 16 multiplies per 2x2 output tile and channel pair instead of 36.
 ///
 /// Per band of tile rows: input transform `V = Bᵀ d B` (exact additions), 16 GEMMs
 /// `M_p = V_p U_p` with the packed-weight GEMM, output transform `Y = Aᵀ M A` plus bias and
@@ -32,13 +32,28 @@ enum WinogradConvolution {
         return out.height >= minimumOutputSize && out.width >= minimumOutputSize
     }
 
-    /// `U`: 16 matrices `inputChannels x outputChannels`, each packed for `PackedMatrixMultiply`.
-    static func transformKernel(of conv: Convolution2D) -> FloatBuffer {
+    /// `U`: 16 matrices `inputChannels x outputChannels`, each packed for `instructionSet`'s
+    /// `PackedMatrixMultiply`.
+    static func transformKernel(of conv: Convolution2D, for instructionSet: InstructionSet) -> FloatBuffer {
         let cin = conv.inputChannels, cout = conv.outputChannels
         let u = FloatBuffer(count: 16 * cin * cout)
         cvrnet_winograd_f2x2_kernel_transform(conv.kernel.pointer, cin, cout, u.pointer)
-        for p in 0..<16 { PackedMatrixMultiply.pack(u.pointer + p * cin * cout, k: cin, n: cout) }
+        for p in 0..<16 { PackedMatrixMultiply.pack(u.pointer + p * cin * cout, k: cin, n: cout, for: instructionSet) }
         return u
+    }
+
+    typealias InputTransform = @convention(c) (UnsafePointer<Float>?, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int,
+                                               UnsafeMutablePointer<Float>?) -> Void
+    typealias OutputTransform = @convention(c) (UnsafePointer<Float>?, Int, Int, Int, Int, Int, Int, Int, Int,
+                                                UnsafePointer<Float>?, Int32, UnsafeMutablePointer<Float>?) -> Void
+
+    /// The data transforms of `instructionSet` (both versions give the same bits).
+    static func transforms(_ instructionSet: InstructionSet) -> (input: InputTransform, output: OutputTransform) {
+        switch instructionSet {
+        case .avx512: (cvrnet_winograd_f2x2_input_transform, cvrnet_winograd_f2x2_output_transform)
+        case .avx2: (cvrnet_avx2_winograd_f2x2_input_transform, cvrnet_avx2_winograd_f2x2_output_transform)
+        case .portable: preconditionFailure("the portable path has no Winograd kernels")
+        }
     }
 
     private static func tiles(_ out: FeatureMapShape) -> (rows: Int, columns: Int) {
@@ -62,7 +77,10 @@ enum WinogradConvolution {
         let (tileRows, tilesX) = tiles(out)
         let band = bandTileRows(conv, out)
         let cin = conv.inputChannels, cout = conv.outputChannels
-        let panels = (cout + Int(CVRNET_GEMM_PANEL_WIDTH) - 1) / Int(CVRNET_GEMM_PANEL_WIDTH)
+        let instructionSet = conv.variant.instructionSet
+        let gemm = PackedMatrixMultiply.kernel(instructionSet)
+        let (inputTransform, outputTransform) = transforms(instructionSet)
+        let panels = gemm.panels(cout)
         let pad = conv.window.padding
         let u = UnsafePointer(conv.kernel.pointer), bias = UnsafePointer(conv.bias.pointer)
         let noBias = UnsafePointer(zeroBias.pointer)
@@ -73,19 +91,19 @@ enum WinogradConvolution {
             let bandTiles = (ty1 - ty0) * tilesX
             let v = scratch, m = scratch + 16 * bandTiles * cin
             context.parallelChunks(ty1 - ty0) { rows in
-                cvrnet_winograd_f2x2_input_transform(input, inputShape.height, inputShape.width, cin, pad.top, pad.left,
-                                                     tilesX, ty0 + rows.lowerBound, ty0 + rows.upperBound, ty0, bandTiles, v)
+                inputTransform(input, inputShape.height, inputShape.width, cin, pad.top, pad.left,
+                               tilesX, ty0 + rows.lowerBound, ty0 + rows.upperBound, ty0, bandTiles, v)
             }
             // The 16 products are independent; each runs whole on one core.
             context.parallelChunks(16) { positions in
                 for p in positions {
-                    cvrnet_packed_gemm(0, bandTiles, 0, panels, cout, cin, v + p * bandTiles * cin, cin,
-                                       u + p * cin * cout, m + p * bandTiles * cout, cout, noBias, 0, 0)
+                    gemm.gemm(0, bandTiles, 0, panels, cout, cin, v + p * bandTiles * cin, cin,
+                              u + p * cin * cout, m + p * bandTiles * cout, cout, noBias, 0, 0)
                 }
             }
             context.parallelChunks(ty1 - ty0) { rows in
-                cvrnet_winograd_f2x2_output_transform(m, out.height, out.width, cout, tilesX, ty0 + rows.lowerBound,
-                                                      ty0 + rows.upperBound, ty0, bandTiles, bias, relu, output)
+                outputTransform(m, out.height, out.width, cout, tilesX, ty0 + rows.lowerBound,
+                                ty0 + rows.upperBound, ty0, bandTiles, bias, relu, output)
             }
             ty0 = ty1
         }

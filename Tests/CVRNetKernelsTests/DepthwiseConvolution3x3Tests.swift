@@ -2,8 +2,8 @@
 import TestSupport
 import Testing
 
-/// The AVX-512 depthwise kernel against the portable Swift one: same sums in the same order, so
-/// the outputs must be bit-identical (not just close). Skipped on CPUs without AVX-512.
+/// The AVX-512 and AVX2 depthwise kernels against the portable Swift one: same sums in the same
+/// order, so the outputs must be bit-identical (not just close). Each is skipped on CPUs without it.
 struct DepthwiseConvolution3x3Tests {
     typealias Rng = SeededRandomFloats
 
@@ -16,7 +16,7 @@ struct DepthwiseConvolution3x3Tests {
     ]
 
     /// Runs both kernels on the same data; returns how many output bit patterns differ (and the first).
-    static func compare(input: [Float], shape: FeatureMapShape, kernel: [Float], rows: Range<Int>?,
+    static func compare(_ instructionSet: InstructionSet, input: [Float], shape: FeatureMapShape, kernel: [Float], rows: Range<Int>?,
                         relu: Bool, nanIsNaN: Bool = false, context: ComputeContext = .allCores) -> (count: Int, first: String) {
         let n = (rows?.count ?? shape.height) * shape.width * shape.channels
         var fast = [Float](repeating: .nan, count: n), portable = [Float](repeating: .nan, count: n)
@@ -24,7 +24,8 @@ struct DepthwiseConvolution3x3Tests {
             kernel.withUnsafeBufferPointer { k in
                 fast.withUnsafeMutableBufferPointer { o in
                     depthwiseConvolution3x3(input: i.baseAddress!, shape: shape, kernel: k.baseAddress!,
-                                            outputRows: rows, output: o.baseAddress!, reluInput: relu, context: context)
+                                            outputRows: rows, output: o.baseAddress!, reluInput: relu,
+                                            instructionSet: instructionSet, context: context)
                 }
                 portable.withUnsafeMutableBufferPointer { o in
                     depthwiseConvolution3x3Portable(input: i.baseAddress!, shape: shape, kernel: k.baseAddress!,
@@ -42,40 +43,56 @@ struct DepthwiseConvolution3x3Tests {
     }
 
     @Test(.needsAVX512Kernels, arguments: shapes.indices, [false, true])
-    func matchesPortableBitForBit(_ i: Int, _ relu: Bool) {
+    func avx512MatchesPortableBitForBit(_ i: Int, _ relu: Bool) { Self.checkShape(.avx512, i, relu) }
+
+    @Test(.needsAVX2Kernels, arguments: shapes.indices, [false, true])
+    func avx2MatchesPortableBitForBit(_ i: Int, _ relu: Bool) { Self.checkShape(.avx2, i, relu) }
+
+    static func checkShape(_ instructionSet: InstructionSet, _ i: Int, _ relu: Bool) {
         let s = Self.shapes[i]
         var rng = Rng(state: UInt64(i * 2 + (relu ? 1 : 0) + 1))
         let shape = FeatureMapShape(height: s.h, width: s.w, channels: s.c)
         let input = rng.array(shape.count), kernel = rng.array(9 * s.c)
-        let r = Self.compare(input: input, shape: shape, kernel: kernel, rows: nil, relu: relu)
-        #expect(r.count == 0, "\(shape) relu \(relu): \(r.count) outputs differ, first \(r.first)")
+        let r = Self.compare(instructionSet, input: input, shape: shape, kernel: kernel, rows: nil, relu: relu)
+        #expect(r.count == 0, "\(instructionSet) \(shape) relu \(relu): \(r.count) outputs differ, first \(r.first)")
         // One thread: a single call covering every row.
-        let serial = Self.compare(input: input, shape: shape, kernel: kernel, rows: nil, relu: relu, context: .serial)
-        #expect(serial.count == 0, "\(shape) relu \(relu), serial: first \(serial.first)")
+        let serial = Self.compare(instructionSet, input: input, shape: shape, kernel: kernel, rows: nil, relu: relu, context: .serial)
+        #expect(serial.count == 0, "\(instructionSet) \(shape) relu \(relu), serial: first \(serial.first)")
     }
 
     /// Bands of rows, as `SeparableConvolution2D` computes them: written from the output's first row.
-    @Test(.needsAVX512Kernels, arguments: [(6, 2..<4), (6, 0..<1), (6, 5..<6), (6, 1..<5), (9, 3..<9), (2, 1..<2), (6, 3..<3)])
-    func rowBandsMatchPortable(_ height: Int, _ rows: Range<Int>) {
+    static let bands = [(6, 2..<4), (6, 0..<1), (6, 5..<6), (6, 1..<5), (9, 3..<9), (2, 1..<2), (6, 3..<3)]
+
+    @Test(.needsAVX512Kernels, arguments: bands)
+    func avx512RowBandsMatchPortable(_ height: Int, _ rows: Range<Int>) { Self.checkBand(.avx512, height, rows) }
+
+    @Test(.needsAVX2Kernels, arguments: bands)
+    func avx2RowBandsMatchPortable(_ height: Int, _ rows: Range<Int>) { Self.checkBand(.avx2, height, rows) }
+
+    static func checkBand(_ instructionSet: InstructionSet, _ height: Int, _ rows: Range<Int>) {
         var rng = Rng(state: UInt64(height * 100 + rows.lowerBound * 10 + rows.upperBound))
         let shape = FeatureMapShape(height: height, width: 5, channels: 40)
         let input = rng.array(shape.count), kernel = rng.array(9 * shape.channels)
         for relu in [false, true] {
-            let r = Self.compare(input: input, shape: shape, kernel: kernel, rows: rows, relu: relu)
-            #expect(r.count == 0, "rows \(rows) relu \(relu): first \(r.first)")
+            let r = Self.compare(instructionSet, input: input, shape: shape, kernel: kernel, rows: rows, relu: relu)
+            #expect(r.count == 0, "\(instructionSet) rows \(rows) relu \(relu): first \(r.first)")
         }
     }
 
     /// Negative inputs only (ReLU turns the map into zeros), and signed zeros, infinities, NaN
     /// and subnormals: ReLU keeps NaN (Swift's `max(NaN, 0)` is NaN) and a -0 sum never appears.
-    @Test(.needsAVX512Kernels) func specialValuesMatchPortable() {
+    @Test(.needsAVX512Kernels) func avx512SpecialValuesMatchPortable() { Self.checkSpecialValues(.avx512) }
+
+    @Test(.needsAVX2Kernels) func avx2SpecialValuesMatchPortable() { Self.checkSpecialValues(.avx2) }
+
+    static func checkSpecialValues(_ instructionSet: InstructionSet) {
         var rng = Rng(state: 99)
         let shape = FeatureMapShape(height: 7, width: 9, channels: 24)
         let negative = rng.array(shape.count).map { -abs($0) - 0.001 }
         let kernel = rng.array(9 * shape.channels)
         for relu in [false, true] {
-            let r = Self.compare(input: negative, shape: shape, kernel: kernel, rows: nil, relu: relu)
-            #expect(r.count == 0, "negative inputs, relu \(relu): first \(r.first)")
+            let r = Self.compare(instructionSet, input: negative, shape: shape, kernel: kernel, rows: nil, relu: relu)
+            #expect(r.count == 0, "\(instructionSet) negative inputs, relu \(relu): first \(r.first)")
         }
         let specials: [Float] = [0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude,
                                  -.leastNonzeroMagnitude, .greatestFiniteMagnitude, -1, 1]
@@ -85,8 +102,8 @@ struct DepthwiseConvolution3x3Tests {
         for k in [kernel, zeroKernel] {
             for relu in [false, true] {
                 // NaN payloads may depend on operand order; every NaN must still be NaN in both.
-                let r = Self.compare(input: input, shape: shape, kernel: k, rows: nil, relu: relu, nanIsNaN: true)
-                #expect(r.count == 0, "special values, relu \(relu): first \(r.first)")
+                let r = Self.compare(instructionSet, input: input, shape: shape, kernel: k, rows: nil, relu: relu, nanIsNaN: true)
+                #expect(r.count == 0, "\(instructionSet) special values, relu \(relu): first \(r.first)")
             }
         }
     }

@@ -31,7 +31,7 @@ struct RowBandTests {
         let input = rng.array(shape.count), kernel = rng.array(9 * shape.channels)
         let inRows = Self.inputRows(for: rows, height: shape.height)
         let band = Self.rows(input, inRows, rowFloats: rowFloats)
-        // The dispatching kernel (AVX-512 where available) and the portable one.
+        // The dispatching kernel (AVX-512 or AVX2 where available) and the portable one.
         for portable in [false, true] {
             var whole = [Float](repeating: .nan, count: shape.count)
             var part = [Float](repeating: .nan, count: rows.count * rowFloats)
@@ -62,8 +62,9 @@ struct RowBandTests {
     /// On a narrow map the portable path makes one OpenBLAS call per band, whose rows OpenBLAS
     /// may compute with other edge kernels than the whole map's (seen on Intel CPUs that Debian's
     /// OpenBLAS 0.3.21 runs with its Haswell or Prescott kernels). cvrnet never runs such a map
-    /// in bands; the AVX-512 GEMM gives every row the same arithmetic whatever the band.
-    @Test(.needsAVX512Kernels, arguments: bands)
+    /// in bands; cvrnet's packed GEMM (AVX-512 or AVX2) gives every row the same arithmetic
+    /// whatever the band.
+    @Test(.needsPackedKernels, arguments: bands)
     func separableBandEqualsWholeMapRowsOnNarrowMaps(rows: Range<Int>) {
         Self.checkSeparableBand(rows: rows, width: 11)
     }

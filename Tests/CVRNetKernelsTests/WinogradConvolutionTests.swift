@@ -23,15 +23,20 @@ struct WinogradConvolutionTests {
     ]
 
     @Test(.needsAVX512Kernels, arguments: cases)
-    func matchesDirectConvolution(_ c: Case) {
+    func avx512MatchesDirectConvolution(_ c: Case) { Self.checkAgainstDirectConvolution(c, .avx512) }
+
+    @Test(.needsAVX2Kernels, arguments: cases)
+    func avx2MatchesDirectConvolution(_ c: Case) { Self.checkAgainstDirectConvolution(c, .avx2) }
+
+    static func checkAgainstDirectConvolution(_ c: Case, _ instructionSet: InstructionSet) {
         let shape = FeatureMapShape(height: c.height, width: c.width, channels: c.cin)
         let kernel = SeededRandomFloats.values(9 * c.cin * c.cout, seed: 11), bias = SeededRandomFloats.values(c.cout, seed: 12)
         let input = SeededRandomFloats.values(shape.count, seed: 13)
         let conv = Convolution2D(window: WindowGeometry(kernel: 3, stride: 1, padding: c.padding), inputChannels: c.cin, outputChannels: c.cout)
         conv.kernel.buffer.update(from: kernel)
         conv.bias.buffer.update(from: bias)
-        conv.useWinograd()
-        #expect(conv.weightLayout == .winogradF2x2)
+        conv.useWinograd(instructionSet)
+        #expect(conv.variant == ConvolutionKernel(instructionSet: instructionSet, layout: .winogradF2x2, dataType: .float32))
         let out = conv.outputShape(for: shape)
         for activation in [Activation.identity, .relu] {
             var output = [Float](repeating: .nan, count: out.count)
@@ -62,11 +67,32 @@ struct WinogradConvolutionTests {
                     }
                 }
             }
-            #expect(worst <= 1, "\(c) \(activation): error \(worst) of the bound")
+            #expect(worst <= 1, "\(instructionSet) \(c) \(activation): error \(worst) of the bound")
         }
     }
 
-    @Test(.needsAVX512Kernels) func packForInferenceChoosesWinogradForLargeMapsOnly() {
+    /// The transforms add and subtract in the same order on both sets and the GEMMs give the
+    /// same bits (PackedMatrixMultiplyTests): so does the whole convolution.
+    @Test(.needsAVX512Kernels, arguments: cases)
+    func avx2AndAVX512GiveTheSameBits(_ c: Case) {
+        let shape = FeatureMapShape(height: c.height, width: c.width, channels: c.cin)
+        let kernel = SeededRandomFloats.values(9 * c.cin * c.cout, seed: 14), bias = SeededRandomFloats.values(c.cout, seed: 15)
+        let input = SeededRandomFloats.values(shape.count, seed: 16)
+        var results: [[UInt32]] = []
+        for instructionSet in [InstructionSet.avx512, .avx2] {
+            let conv = Convolution2D(window: WindowGeometry(kernel: 3, stride: 1, padding: c.padding), inputChannels: c.cin, outputChannels: c.cout)
+            conv.kernel.buffer.update(from: kernel)
+            conv.bias.buffer.update(from: bias)
+            conv.useWinograd(instructionSet)
+            var output = [Float](repeating: .nan, count: conv.outputShape(for: shape).count)
+            var scratch = [Float](repeating: 0, count: conv.scratchCount(for: shape))
+            conv.forward(input: input, inputShape: shape, output: &output, scratch: &scratch, activation: .relu, context: .allCores)
+            results.append(output.map(\.bitPattern))
+        }
+        #expect(results[0] == results[1], "\(c)")
+    }
+
+    @Test(.needsPackedKernels) func packForInferenceChoosesWinogradForLargeMapsOnly() {
         func layout(_ kernel: Int, _ stride: Int, _ size: Int) -> Convolution2D.WeightLayout {
             let conv = Convolution2D(window: WindowGeometry(kernel: kernel, stride: stride, padding: kernel == 3 ? .uniform(1) : .valid),
                                      inputChannels: 8, outputChannels: 8)

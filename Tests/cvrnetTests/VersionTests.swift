@@ -6,9 +6,14 @@ import TestSupport
 /// that a bug report says which arithmetic ran.
 @Suite("cvrnet --version")
 struct VersionTests {
-    static var cpuHasAVX512: Bool {
-        ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").contains(" avx512f")
+    static var cpuFlags: Set<Substring> {
+        let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+        return Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" }))
     }
+
+    static var cpuHasAVX512: Bool { cpuFlags.contains("avx512f") }
+    static var cpuHasAVX2AndFMA: Bool { cpuFlags.contains("avx2") && cpuFlags.contains("fma") }
 
     @Test("the forced portable path is reported as such, with OpenBLAS's core")
     func portableForced() throws {
@@ -18,7 +23,7 @@ struct VersionTests {
         #expect(lines.first == "cvrnet 0.1.0")
         let kernels = try #require(lines.first { $0.hasPrefix("kernels: ") }, "\(result.summary)")
         #expect(kernels.contains("portable"))
-        #expect(kernels.contains("CVRNET_PORTABLE_KERNELS=1") == Self.cpuHasAVX512, "\(kernels)")
+        #expect(kernels.contains("CVRNET_PORTABLE_KERNELS=1") == (Self.cpuHasAVX512 || Self.cpuHasAVX2AndFMA), "\(kernels)")
         let openblas = try #require(lines.first { $0.hasPrefix("openblas: core ") }, "\(result.summary)")
         #expect(openblas.contains("core Haswell"), "OPENBLAS_CORETYPE is honoured and reported: \(openblas)")
         #expect(openblas.contains("OPENBLAS_CORETYPE=Haswell"))
@@ -32,7 +37,8 @@ struct VersionTests {
         #expect(result.status == 0, "\(result.summary)")
         let kernels = try #require(result.stdoutLines.first { $0.hasPrefix("kernels: ") }, "\(result.summary)")
         let forced = ProcessInfo.processInfo.environment["CVRNET_PORTABLE_KERNELS"] == "1"
-        #expect(kernels.hasPrefix(Self.cpuHasAVX512 && !forced ? "kernels: AVX-512" : "kernels: portable"), "\(kernels)")
+        let expected = forced ? "kernels: portable" : Self.cpuHasAVX512 ? "kernels: AVX-512" : Self.cpuHasAVX2AndFMA ? "kernels: AVX2" : "kernels: portable"
+        #expect(kernels.hasPrefix(expected), "\(kernels)")
         // Debian's OpenBLAS 0.3.21 falls back to SSE3 kernels on CPUs newer than it; cvrnet
         // has it load the AVX2/AVX-512 ones instead, and says so.
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""

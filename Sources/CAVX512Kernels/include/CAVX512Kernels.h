@@ -1,7 +1,8 @@
-// AVX-512 kernels for the layers that dominate CVR-Net's time: a GEMM whose right-hand matrix
-// (the convolution weights) is packed once at load time, and the depthwise 3x3 convolution of
-// Xception's SeparableConv2D. Callers check cvrnet_avx512_available() and otherwise use the
-// portable Swift/OpenBLAS paths; these functions must not be called on other CPUs.
+// x86-64 SIMD kernels for the layers that dominate CVR-Net's time: a GEMM whose right-hand matrix
+// (the convolution weights) is packed once at load time, Winograd F(2x2, 3x3), and the depthwise
+// 3x3 convolution of Xception's SeparableConv2D; in an AVX-512 and an AVX2 + FMA version
+// (cvrnet_avx2_*). Callers check cvrnet_avx512_available() / cvrnet_avx2_available() and
+// otherwise use the portable Swift/OpenBLAS paths; these functions must not be called on other CPUs.
 #ifndef CAVX512_KERNELS_H
 #define CAVX512_KERNELS_H
 
@@ -13,6 +14,9 @@ extern "C" {
 
 /// 1 when the CPU and the operating system support AVX-512F (the kernels below), else 0.
 int cvrnet_avx512_available(void);
+
+/// 1 when the CPU and the operating system support AVX2 and FMA (the cvrnet_avx2_* kernels), else 0.
+int cvrnet_avx2_available(void);
 
 /// CPU features that decide which kernels run (and that a bug report should name), as bits.
 enum {
@@ -84,6 +88,34 @@ void cvrnet_winograd_f2x2_output_transform(const float *m, ptrdiff_t out_height,
                                            ptrdiff_t tile_row_begin, ptrdiff_t tile_row_end,
                                            ptrdiff_t first_tile_row, ptrdiff_t band_tiles,
                                            const float *bias, int relu, float *output);
+
+/// The AVX2 + FMA versions. The packed GEMM's panels are CVRNET_GEMM_AVX2_PANEL_WIDTH columns
+/// wide (so its packed weights are not interchangeable with the AVX-512 kernel's); its tiles are
+/// CVRNET_GEMM_AVX2_TILE_ROWS rows high. Every output element is computed by the same chain of
+/// fused multiply-adds as in cvrnet_packed_gemm, so the two give the same bits; likewise the
+/// Winograd transforms and the depthwise convolution (which matches the portable Swift kernel).
+#define CVRNET_GEMM_AVX2_PANEL_WIDTH 16
+#define CVRNET_GEMM_AVX2_TILE_ROWS 6
+
+void cvrnet_avx2_pack_gemm_weights(const float *b, ptrdiff_t k, ptrdiff_t n, float *packed);
+
+void cvrnet_avx2_packed_gemm(ptrdiff_t row_begin, ptrdiff_t row_end, ptrdiff_t panel_begin, ptrdiff_t panel_end,
+                             ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *packed,
+                             float *c, ptrdiff_t ldc, const float *bias, int relu, int accumulate);
+
+void cvrnet_avx2_winograd_f2x2_input_transform(const float *input, ptrdiff_t height, ptrdiff_t width,
+                                               ptrdiff_t channels, ptrdiff_t pad_top, ptrdiff_t pad_left,
+                                               ptrdiff_t tiles_x, ptrdiff_t tile_row_begin, ptrdiff_t tile_row_end,
+                                               ptrdiff_t first_tile_row, ptrdiff_t band_tiles, float *v);
+
+void cvrnet_avx2_winograd_f2x2_output_transform(const float *m, ptrdiff_t out_height, ptrdiff_t out_width,
+                                                ptrdiff_t channels, ptrdiff_t tiles_x, ptrdiff_t tile_row_begin,
+                                                ptrdiff_t tile_row_end, ptrdiff_t first_tile_row,
+                                                ptrdiff_t band_tiles, const float *bias, int relu, float *output);
+
+void cvrnet_avx2_depthwise_conv3x3(const float *input, ptrdiff_t input_row_begin, ptrdiff_t height, ptrdiff_t width,
+                                   ptrdiff_t channels, const float *kernel, ptrdiff_t row_begin, ptrdiff_t row_end,
+                                   float *output, int relu_input);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,65 @@
+/// How one convolution layer computes: the kernel variant `Convolution2D.packForInference`
+/// chooses once at load, from the instruction set this process runs, the layer's geometry and
+/// the arithmetic the model asks for. `Convolution2D.forward` dispatches on it and nothing
+/// else, so a new variant (a bf16 packed GEMM, say: `dataType: .bfloat16`) is one more case here
+/// and in that switch, not a fork of the layer.
+public struct ConvolutionKernel: Sendable, Equatable, CustomStringConvertible {
+    /// How the layer's weights are laid out, which decides the algorithm.
+    public enum Layout: Sendable, Equatable {
+        /// HWIO as Keras stores it, `[kh * kw * cin, cout]`: im2col + a BLAS GEMM.
+        case hwio
+        /// Packed for cvrnet's GEMM of `instructionSet` (`PackedMatrixMultiply`), same size.
+        case packed
+        /// Winograd F(2x2, 3x3): 16 packed `cin x cout` matrices (`WinogradConvolution`), 16/9 of the size.
+        case winogradF2x2
+    }
+
+    /// The number type of the weights and of the sums. (`instructionSet` is `.portable` exactly
+    /// when `layout` is `.hwio`: OpenBLAS runs the HWIO weights, cvrnet's kernels the packed ones.)
+    public enum DataType: Sendable, Equatable {
+        /// float32 weights and sums, as Keras computes every layer.
+        case float32
+        /// float64 weights and sums, rounded to float once (`DoubleAccumulation`; OpenBLAS dgemm).
+        case float64
+    }
+
+    public let instructionSet: InstructionSet
+    public let layout: Layout
+    public let dataType: DataType
+
+    public init(instructionSet: InstructionSet, layout: Layout, dataType: DataType) {
+        precondition((layout == .hwio) == (instructionSet == .portable), "cvrnet's vector kernels run packed weights, OpenBLAS HWIO")
+        precondition(dataType == .float32 || layout == .hwio, "float64 runs on HWIO weights only")
+        self.instructionSet = instructionSet
+        self.layout = layout
+        self.dataType = dataType
+    }
+
+    /// As loaded, before `packForInference`: HWIO weights, run by OpenBLAS.
+    static func unpacked(_ accumulation: Convolution2D.Accumulation) -> ConvolutionKernel {
+        ConvolutionKernel(instructionSet: .portable, layout: .hwio, dataType: accumulation == .double ? .float64 : .float32)
+    }
+
+    /// The variant for `conv` on this process's instruction set (`InstructionSet.selected`):
+    /// float64 layers stay on HWIO weights (OpenBLAS dgemm, every CPU); on the portable set
+    /// float32 layers do too (im2col + OpenBLAS sgemm); otherwise a 3x3 stride-1 convolution
+    /// on maps of `winogradInput` big enough (`WinogradConvolution.applies`) runs Winograd, every
+    /// other one the packed GEMM.
+    static func choose(for conv: Convolution2D, winogradInput: FeatureMapShape?,
+                       instructionSet: InstructionSet = .selected) -> ConvolutionKernel {
+        if conv.accumulation == .double || instructionSet == .portable { return unpacked(conv.accumulation) }
+        if let input = winogradInput, WinogradConvolution.applies(to: conv, input: input) {
+            return ConvolutionKernel(instructionSet: instructionSet, layout: .winogradF2x2, dataType: .float32)
+        }
+        return ConvolutionKernel(instructionSet: instructionSet, layout: .packed, dataType: .float32)
+    }
+
+    public var description: String {
+        let data = dataType == .float32 ? "float32" : "float64"
+        switch layout {
+        case .hwio: return "\(data) im2col + OpenBLAS"
+        case .packed: return "\(data) packed GEMM (\(instructionSet))"
+        case .winogradF2x2: return "\(data) Winograd F(2x2,3x3) (\(instructionSet))"
+        }
+    }
+}
