@@ -503,6 +503,16 @@ def orchestrate(a):
     say("CPU: %s; %d cores available (%s logical CPUs); %.1f GiB memory; Linux %s; AVX-512 %s"
         % (info["cpu"], info["cores"], info["logical_cpus"], info["memory_gib"] or 0, info["kernel"],
            "yes" if info.get("avx512") else "no"))
+    # Which of cvrnet's kernel paths this run measures (AVX-512, AVX2 or portable), the CPU
+    # features that decide it, and the OpenBLAS core: what `cvrnet --version` reports.
+    try:
+        version = subprocess.run([a.cvrnet_bin, "--version"], capture_output=True, text=True,
+                                 timeout=60).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError):
+        version = []
+    report["cvrnet_version"] = version
+    for line in version[1:]:
+        say("cvrnet %s" % line)
     say("env: %s" % env_line)
     la = report["loadavg_start"]
     say("load average at start: %s%s" % (" ".join("%.2f" % v for v in la) if la else "?",
