@@ -29,10 +29,12 @@ struct Options {
     var sgemmRuns = 5
     var sgemm = true
     var threads = ProcessInfo.processInfo.activeProcessorCount
+    var profile = false
 
     static let usage = """
     usage: cvrnet-benchmark [--weights PATH] [--batch 1,8] [--runs N] [--warmup N]
                             [--inputs FILE.f32] [--sgemm-size N] [--sgemm-runs N] [--no-sgemm] [--threads N] [--json]
+           cvrnet-benchmark --profile [--weights PATH] [--runs N] [--threads N]
 
     Times this engine (release build) on one CVR-Net weights file:
       load time, then for each batch size B: W untimed warm-up calls and N timed calls of
@@ -54,6 +56,9 @@ struct Options {
       --no-sgemm         skip the sgemm measurement
       --threads N        the model's threads (CVRNetModel.Options; default: every processor)
       --json             print one JSON object instead of text
+      --profile          instead: time every step of both encoders' execution plans (encoders
+                         one after the other, each step on all --threads), N runs (--runs), and
+                         print each step's median ms, slowest first, with its kernel variant
     """
 
     static func parse(_ args: [String]) throws -> Options {
@@ -94,6 +99,7 @@ struct Options {
             case "--no-sgemm": o.sgemm = false
             case "--threads": o.threads = try positive(name, try v())
             case "--json": o.json = true
+            case "--profile": o.profile = true
             case "-h", "--help":
                 print(usage)
                 exit(0)
@@ -374,8 +380,30 @@ func printText(_ r: Report) {
     }
 }
 
+/// `--profile`: where the time of a forward pass goes, step by step.
+func runProfile(_ o: Options) throws {
+    let model: CVRNetModel
+    do {
+        model = try CVRNetModel(weightsPath: o.weights,
+                                options: CVRNetModel.Options(threads: o.threads, returnFreedMemory: true))
+    } catch { throw Failure("\(error)") }
+    let input = o.inputs != nil ? try readInputs(o.inputs!)[0] : syntheticInputs(1)[0]
+    _ = try model.predict(pixels: input)  // warm-up: workspace, weights in cache
+    let steps = try model.profileSteps(pixels: input, runs: o.runs)
+    let total = steps.map(\.milliseconds).reduce(0, +)
+    print("per-step median of \(o.runs) runs, \(model.options.threads) threads, encoders one after the other; " +
+          "total \(fmt(total)) ms (ResNet50 \(fmt(steps.filter { $0.encoder == "ResNet50" }.map(\.milliseconds).reduce(0, +))) ms)")
+    for s in steps.sorted(by: { $0.milliseconds > $1.milliseconds }) where s.milliseconds >= 0.05 {
+        print(String(format: "%8.2f ms %5.1f%%  ", s.milliseconds, 100 * s.milliseconds / total) + "\(s.encoder) #\(s.index) \(s.label)")
+    }
+}
+
 do {
     let options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
+    if options.profile {
+        try runProfile(options)
+        exit(0)
+    }
     let report = try run(options)
     if options.json {
         let enc = JSONEncoder()

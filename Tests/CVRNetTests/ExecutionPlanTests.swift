@@ -81,4 +81,17 @@ struct ExecutionPlanTests {
             #expect(plan.arenaFloats <= 4 * largest + scratch, "\(plan.summary)")
         }
     }
+
+    /// The profile times every step of both plans, in plan order, and names each one.
+    @Test func profileCoversEveryStep() throws {
+        let model = try Self.model()
+        let image = try KerasImageLoader().load(path: RepositoryPaths.sampleImages.appendingPathComponent("png-rgb8-333x287.png").path)
+        let steps = try model.profileSteps(pixels: image.pixels, runs: 1)
+        let graph = model.graph
+        #expect(steps.count == graph.resnet.plan.steps.count + graph.xception.plan.steps.count)
+        #expect(steps.filter { $0.encoder == "ResNet50" }.map(\.index) == Array(graph.resnet.plan.steps.indices))
+        #expect(steps.allSatisfy { $0.milliseconds >= 0 && !$0.label.isEmpty })
+        #expect(steps.contains { $0.label.hasPrefix("conv 7x7/2 float64") })
+        #expect(throws: CVRNetError.inputSize(found: 3, expected: 224 * 224 * 3)) { try model.profileSteps(pixels: [0, 0, 0]) }
+    }
 }

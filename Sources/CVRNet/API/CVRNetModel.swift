@@ -34,7 +34,7 @@ public final class CVRNetModel: Sendable {
     public let options: Options
     /// `options.threads` on the kernel workers, passed to every kernel.
     let context: ComputeContext
-    private let pool: WorkspacePool
+    let pool: WorkspacePool
     /// For one image: run the two encoders on separate cores rather than splitting each layer.
     let encodersInParallel = true
 

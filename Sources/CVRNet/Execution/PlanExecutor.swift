@@ -1,4 +1,7 @@
 import CVRNetKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs an execution plan's steps on one image, in order, in an arena laid out by the plan.
 ///
@@ -15,9 +18,13 @@ enum PlanExecutor {
     /// Receives every tapped map (`TapPoint`) as the pass produces it.
     typealias TapSink = (_ point: TapPoint, _ map: UnsafePointer<Float>, _ shape: FeatureMapShape) -> Void
 
-    /// Runs `steps` (default: all) of `plan` on `image` in `arena`.
+    /// Receives each step's index and wall time in seconds (profiling only).
+    typealias StepTimer = (_ step: Int, _ seconds: Double) -> Void
+
+    /// Runs `steps` (default: all) of `plan` on `image` in `arena`; `timer`, when given, gets
+    /// every step's wall time.
     static func run(_ plan: ExecutionPlan, steps: Range<Int>? = nil, image: UnsafePointer<Float>, arena: Arena,
-                    threads: Threads, tap: TapSink) {
+                    threads: Threads, tap: TapSink, timer: StepTimer? = nil) {
         precondition(arena.floats >= plan.arenaFloats, "arena of \(arena.floats) floats for a plan of \(plan.arenaFloats)")
         var context: ComputeContext
         switch threads {
@@ -28,6 +35,8 @@ enum PlanExecutor {
         for index in steps ?? plan.steps.indices {
             let step = plan.steps[index]
             if step.startsBlock, case .budget(let budget) = threads { context = budget.context() }
+            let start = timer == nil ? 0 : monotonicSeconds()
+            defer { if let timer { timer(index, monotonicSeconds() - start) } }
             switch step.operation {
             case let .convolution(conv, input, inputShape, output, scratch, activation, accumulate):
                 precondition(input != output, "a convolution cannot write its own input")
@@ -60,4 +69,11 @@ enum PlanExecutor {
             }
         }
     }
+}
+
+/// CLOCK_MONOTONIC in seconds.
+func monotonicSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
