@@ -9,12 +9,12 @@
 // Blocking: rows in blocks of ROW_BLOCK, k in blocks of K_BLOCK. The micro-kernel computes a
 // ROWS x 32 tile (28 of the 32 zmm registers as accumulators), broadcasting A from its packed
 // block and loading two vectors of the B panel per k.
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "CAVX512Kernels.h"
+#include "thread_block.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -152,24 +152,8 @@ DEFINE_TILE(14)
 static const tile_fn tiles[ROWS + 1][2] = TILES(tile_);
 static const tile_fn direct_tiles[ROWS + 1][2] = TILES(direct_tile_);
 
-// Per-thread block of packed A rows: allocated on a thread's first use, freed when the thread
-// exits (a pthread key destructor), so worker threads that come and go leak nothing.
-static pthread_key_t packed_rows_key;
-static pthread_once_t packed_rows_once = PTHREAD_ONCE_INIT;
-
-static void make_packed_rows_key(void) {
-    if (pthread_key_create(&packed_rows_key, free) != 0) abort();
-}
-
-static float *packed_rows(void) {
-    pthread_once(&packed_rows_once, make_packed_rows_key);
-    float *buffer = pthread_getspecific(packed_rows_key);
-    if (!buffer) {
-        buffer = aligned_alloc(64, (size_t)ROW_BLOCK * K_BLOCK * sizeof(float));
-        if (!buffer || pthread_setspecific(packed_rows_key, buffer) != 0) abort();
-    }
-    return buffer;
-}
+// This thread's block for packed A rows (`thread_block.c`).
+static float *packed_rows(void) { return cvrnet_thread_block((size_t)ROW_BLOCK * K_BLOCK); }
 
 static __mmask16 lanes(ptrdiff_t count) {
     if (count <= 0) return 0;

@@ -10,12 +10,12 @@
 // or the residual, then + bias, then ReLU: the chain never depends on the row, panel or k-block
 // position, so any split between threads or bands gives the same bits (and the same bits as
 // the AVX-512 kernel, which runs the same chain).
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "CAVX512Kernels.h"
+#include "thread_block.h"
 
 #define PANEL CVRNET_GEMM_AVX2_PANEL_WIDTH
 
@@ -133,23 +133,8 @@ DEFINE_TILE(6)
 static const tile_fn tiles[ROWS + 1][4] = TILES(tile_);
 static const tile_fn direct_tiles[ROWS + 1][4] = TILES(direct_tile_);
 
-// Per-thread block of packed A rows, as in packed_gemm.c.
-static pthread_key_t packed_rows_key;
-static pthread_once_t packed_rows_once = PTHREAD_ONCE_INIT;
-
-static void make_packed_rows_key(void) {
-    if (pthread_key_create(&packed_rows_key, free) != 0) abort();
-}
-
-static float *packed_rows(void) {
-    pthread_once(&packed_rows_once, make_packed_rows_key);
-    float *buffer = pthread_getspecific(packed_rows_key);
-    if (!buffer) {
-        buffer = aligned_alloc(64, (size_t)ROW_BLOCK * K_BLOCK * sizeof(float));
-        if (!buffer || pthread_setspecific(packed_rows_key, buffer) != 0) abort();
-    }
-    return buffer;
-}
+// This thread's block for packed A rows (`thread_block.c`).
+static float *packed_rows(void) { return cvrnet_thread_block((size_t)ROW_BLOCK * K_BLOCK); }
 
 // Lane masks for vmaskmov: lane i is on (sign bit set) when i < count.
 AVX2 static __m256i lanes(ptrdiff_t count) {
