@@ -31,7 +31,10 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 
 echo "setup_venv: installing tools/requirements.txt"
-"$VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$REQ"
+# --no-compile: pip would byte-compile every module of TensorFlow and Keras (tens of thousands);
+# Python compiles the ones the tools import when they first import them, and keeps those.
+# Measured on 2 cores: install 145 -> 92 s, the first import 11 -> 31 s.
+"$VENV/bin/python" -m pip install --disable-pip-version-check --no-compile -q -r "$REQ"
 TF_CPP_MIN_LOG_LEVEL=2 "$VENV/bin/python" - <<'PY'
 import importlib
 for name in ("tensorflow", "tf_keras", "keras", "keras_applications", "h5py", "PIL", "numpy", "sklearn", "scipy", "pydicom"):
