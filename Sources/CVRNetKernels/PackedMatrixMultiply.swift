@@ -63,10 +63,15 @@ enum PackedMatrixMultiply {
             call(0..<m, 0..<panels)
             return
         }
-        // Two parts, one per core: by rows when there are enough for both, else by panels.
+        // Two parts, one per core: by rows when there are enough rows for both and at least as
+        // many rows as columns, else by column panels. Each core streams all of B for a row half
+        // but only its half of B for a panel half, and B (the weights) is the larger operand when
+        // n > m: CVR-Net's 14x14 and 7x7 layers (Xception's middle and exit flows, ResNet50's
+        // stages 4 and 5, m = 196 or 49 against n = 256 to 2048). Splitting those by panels
+        // measured 5-30% faster per layer on a 2-core AMD EPYC (AVX2; same bits either way).
         // Row halves are multiples of the micro-kernel's tile height.
         let tile = kernel.tileRows
-        if m >= 4 * tile || panels < 2 {
+        if (m >= 4 * tile && m >= n) || panels < 2 {
             let half = min(m, ((m / 2) + tile - 1) / tile * tile)
             context.parallelChunks(2) { parts in for p in parts { call(p == 0 ? 0..<half : half..<m, 0..<panels) } }
         } else {
