@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Inference benchmark of cvrnet against Keras/TensorFlow, ONNX Runtime and OpenVINO (f32) on
-# the default 2-class reference weights: latency at batch 1 and 8, GFLOP/s next to the
-# machine's sgemm peak, peak RSS of each engine, `cvrnet classify` end to end against the
-# equivalent Keras script, and agreement of every engine's probabilities with Keras.
+# Inference benchmark of cvrnet against Keras/TensorFlow, ONNX Runtime and OpenVINO (f32, and
+# bf16 where the CPU has AVX512_BF16 or AMX-BF16) on the default 2-class reference weights:
+# latency at batch 1 and 8, GFLOP/s next to the machine's sgemm peak, peak RSS of each engine,
+# `cvrnet classify` end to end against the equivalent Keras script, agreement of every
+# engine's probabilities with Keras, and the targets of the performance issues (met, NOT met,
+# or not measured and why).
 #
 #   tools/benchmark.sh [tools/benchmark.py options]   e.g. --runs 20, --batch 1,4,8,
 #                                                     --engines cvrnet,tensorflow, --classify-runs 0
+#                                                     (engines: cvrnet, tensorflow, onnxruntime,
+#                                                     openvino, openvino-bf16)
 #
 # Needs what tools/setup.sh installs (system packages, .venv, reference weights). Installs
 # the peers from tools/requirements-benchmark.txt into .venv when they are missing or the
