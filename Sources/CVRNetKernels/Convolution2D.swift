@@ -32,8 +32,9 @@ public final class Convolution2D: @unchecked Sendable {
     public enum Accumulation: Sendable, Equatable {
         /// float32, as Keras computes every layer: the OpenBLAS, packed or Winograd paths.
         case float
-        /// double: im2col + `cblas_dgemm` on the HWIO weights kept in double, the bias added in
-        /// double and the sum rounded to float once (`DoubleAccumulation`); never packed.
+        /// double: im2col + a double GEMM (`cblas_dgemm` on the portable path, cvrnet's float64
+        /// kernel on the vector ones) on the weights kept in double, the bias added in double and
+        /// the sum rounded to float once (`DoubleAccumulation`).
         case double
     }
 
@@ -133,6 +134,7 @@ public final class Convolution2D: @unchecked Sendable {
         case .float64:
             precondition(accumulation == .double)
             if doubleWeights == nil { doubleWeights = DoubleAccumulation.Weights(self) }
+            if chosen.layout == .packed { doubleWeights!.pack(patchLength: patchLength, outputChannels: outputChannels) }
         case .float32:
             precondition(accumulation == .float)
             switch chosen.layout {

@@ -19,7 +19,8 @@ public struct ConvolutionKernel: Sendable, Equatable, CustomStringConvertible {
     public enum DataType: Sendable, Equatable {
         /// float32 weights and sums, as Keras computes every layer.
         case float32
-        /// float64 weights and sums, rounded to float once (`DoubleAccumulation`; OpenBLAS dgemm).
+        /// float64 weights and sums, rounded to float once (`DoubleAccumulation`): OpenBLAS dgemm
+        /// on HWIO weights, or cvrnet's float64 kernel (AVX2 + FMA, also on AVX-512 CPUs) on packed ones.
         case float64
     }
 
@@ -29,7 +30,7 @@ public struct ConvolutionKernel: Sendable, Equatable, CustomStringConvertible {
 
     public init(instructionSet: InstructionSet, layout: Layout, dataType: DataType) {
         precondition((layout == .hwio) == (instructionSet == .portable), "cvrnet's vector kernels run packed weights, OpenBLAS HWIO")
-        precondition(dataType == .float32 || layout == .hwio, "float64 runs on HWIO weights only")
+        precondition(dataType == .float32 || layout != .winogradF2x2, "float64 has no Winograd variant")
         self.instructionSet = instructionSet
         self.layout = layout
         self.dataType = dataType
@@ -41,13 +42,16 @@ public struct ConvolutionKernel: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The variant for `conv` on this process's instruction set (`InstructionSet.selected`):
-    /// float64 layers stay on HWIO weights (OpenBLAS dgemm, every CPU); on the portable set
-    /// float32 layers do too (im2col + OpenBLAS sgemm); otherwise a 3x3 stride-1 convolution
-    /// on maps of `winogradInput` big enough (`WinogradConvolution.applies`) runs Winograd, every
-    /// other one the packed GEMM.
+    /// on the portable set every layer stays on HWIO weights (im2col + OpenBLAS sgemm, or dgemm
+    /// for float64); otherwise float64 layers run the packed float64 GEMM, a 3x3 stride-1
+    /// convolution on maps of `winogradInput` big enough (`WinogradConvolution.applies`) runs
+    /// Winograd, and every other one the packed GEMM.
     static func choose(for conv: Convolution2D, winogradInput: FeatureMapShape?,
                        instructionSet: InstructionSet = .selected) -> ConvolutionKernel {
-        if conv.accumulation == .double || instructionSet == .portable { return unpacked(conv.accumulation) }
+        if instructionSet == .portable { return unpacked(conv.accumulation) }
+        if conv.accumulation == .double {
+            return ConvolutionKernel(instructionSet: instructionSet, layout: .packed, dataType: .float64)
+        }
         if let input = winogradInput, WinogradConvolution.applies(to: conv, input: input) {
             return ConvolutionKernel(instructionSet: instructionSet, layout: .winogradF2x2, dataType: .float32)
         }
@@ -58,6 +62,7 @@ public struct ConvolutionKernel: Sendable, Equatable, CustomStringConvertible {
         let data = dataType == .float32 ? "float32" : "float64"
         switch layout {
         case .hwio: return "\(data) im2col + OpenBLAS"
+        case .packed where dataType == .float64: return "\(data) packed GEMM (AVX2 + FMA)"
         case .packed: return "\(data) packed GEMM (\(instructionSet))"
         case .winogradF2x2: return "\(data) Winograd F(2x2,3x3) (\(instructionSet))"
         }

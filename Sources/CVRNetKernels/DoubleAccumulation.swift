@@ -1,3 +1,5 @@
+import CAVX512Kernels
+
 /// The double-precision path of `Convolution2D` (`accumulation: .double`), used for ResNet50's
 /// stem convolution only.
 ///
@@ -14,18 +16,35 @@
 ///
 /// Float inputs and weights multiply exactly in double (24 + 24 significand bits), so the only
 /// rounding left is double summation (about 1e-16 relative) and the one rounding of the result
-/// to float. Cost: one `cblas_dgemm` of 12544x147x64 per image instead of `sgemm`: measured
-/// 16-17 ms of CPU time against 9-12 ms in float32, about 2% of a forward pass.
+/// to float. The GEMM (12544x147x64 per image) runs on `cblas_dgemm` on the portable path and
+/// on cvrnet's float64 kernel (`packed_gemm_f64_avx2.c`, weights packed at load) on CPUs with
+/// AVX2 or AVX-512: dgemm there was the slowest single step of the pass (about 6 ms on 2 AVX2
+/// cores) and its speed depended on the OpenBLAS core type.
 public enum DoubleAccumulation {
     /// Kernel `[kh * kw * cin, cout]` (HWIO) and bias in double.
     struct Weights {
         let kernel: [Double]
         let bias: [Double]
+        /// `kernel` packed for the float64 kernel (`pack()`), and `bias` padded to its panels.
+        private(set) var packedKernel: [Double]?
+        private(set) var paddedBias: [Double] = []
 
         /// The convolution's float weights as they are.
         init(_ conv: Convolution2D) {
             kernel = conv.kernel.array.map(Double.init)
             bias = conv.bias.array.map(Double.init)
+        }
+
+        /// Packs the weights for `cvrnet_avx2_packed_gemm_f64` (panels of 8 columns, zero-padded).
+        mutating func pack(patchLength k: Int, outputChannels n: Int) {
+            let panel = Int(CVRNET_GEMM_F64_PANEL_WIDTH)
+            let padded = (n + panel - 1) / panel * panel
+            var packed = [Double](repeating: 0, count: k * padded)
+            kernel.withUnsafeBufferPointer { b in
+                packed.withUnsafeMutableBufferPointer { cvrnet_avx2_pack_gemm_weights_f64(b.baseAddress!, k, n, $0.baseAddress!) }
+            }
+            packedKernel = packed
+            paddedBias = bias + [Double](repeating: 0, count: padded - n)
         }
 
         /// The convolution's float weights with BatchNormalization folded in double:
@@ -78,9 +97,24 @@ public enum DoubleAccumulation {
                     context.parallelChunks(rows, minimumChunk: 64) { range in
                         for i in range.lowerBound * k..<range.upperBound * k { a[i] = Double(columns[i]) }
                     }
+                    let o = output + y0 * out.width * n
+                    if let packed = weights.packedKernel {
+                        // Tiles of rows between the threads; each output is the same chain however split.
+                        let tile = Int(CVRNET_GEMM_F64_TILE_ROWS)
+                        packed.withUnsafeBufferPointer { p in
+                            weights.paddedBias.withUnsafeBufferPointer { b in
+                                context.parallelChunks((rows + tile - 1) / tile, minimumChunk: 8) { tiles in
+                                    cvrnet_avx2_packed_gemm_f64(tiles.lowerBound * tile, min(rows, tiles.upperBound * tile),
+                                                                n, k, a, k, p.baseAddress!, b.baseAddress!, o, n,
+                                                                activation == .relu ? 1 : 0, accumulate ? 1 : 0)
+                                }
+                            }
+                        }
+                        y0 = y1
+                        continue
+                    }
                     MatrixMultiply.multiply(m: rows, n: n, k: k, a: a, lda: k, b: w.baseAddress!, ldb: n, c: c, ldc: n,
                                             context: context)
-                    let o = output + y0 * out.width * n
                     context.parallelChunks(rows, minimumChunk: 64) { range in
                         for r in range {
                             for j in 0..<n {

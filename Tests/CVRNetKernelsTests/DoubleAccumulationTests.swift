@@ -1,19 +1,24 @@
-import CVRNetKernels
+@testable import CVRNetKernels
 import TestSupport
 import Testing
 
 /// `Convolution2D(accumulation: .double)` (ResNet50's stem) against a double-precision
 /// reference written here: the convolution and the BatchNormalization it folds, summed and
-/// applied in double, rounded to float once. The double path must agree to within one float
-/// ulp of each output (its only roundings are double ones and the final one; measured: at most
-/// 0.5 ulp, i.e. correctly rounded). The same convolution summed in float32 is printed for
-/// comparison: off by up to thousands of ulps on outputs that the folded BatchNormalization
-/// brings near zero (measured 18 to 36,000).
+/// applied in double, rounded to float once, on both of its GEMMs (OpenBLAS dgemm on HWIO
+/// weights, the portable path; cvrnet's packed float64 kernel, the AVX2 and AVX-512 paths). Each
+/// must agree to within one float ulp of each output (its only roundings are double ones and
+/// the final one; measured: at most 0.5 ulp, i.e. correctly rounded). The same convolution
+/// summed in float32 is printed for comparison: off by up to thousands of ulps on outputs that
+/// the folded BatchNormalization brings near zero (measured 18 to 36,000).
 struct DoubleAccumulationTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let size: Int, outputs: Int
         let activation: Activation, accumulate: Bool
-        var testDescription: String { "\(size)x\(size) -> \(outputs) \(activation) accumulate \(accumulate)" }
+        /// The GEMM: `.portable` dgemm, `.avx2` the packed float64 kernel.
+        var instructionSet: InstructionSet = .portable
+        var testDescription: String {
+            "\(size)x\(size) -> \(outputs) \(activation) accumulate \(accumulate), \(instructionSet == .portable ? "dgemm" : "packed float64 kernel")"
+        }
     }
 
     static let cases: [Case] = [
@@ -23,8 +28,19 @@ struct DoubleAccumulationTests {
         Case(size: 160, outputs: 16, activation: .relu, accumulate: false),
     ]
 
+    /// The cases on the packed float64 kernel; 64 outputs (the stem's) and 13 (a partial panel).
+    static let packedCases: [Case] = cases.map { var c = $0; c.instructionSet = .avx2; return c } + [
+        Case(size: 45, outputs: 64, activation: .relu, accumulate: true, instructionSet: .avx2),
+        Case(size: 31, outputs: 13, activation: .identity, accumulate: true, instructionSet: .avx2),
+    ]
+
     @Test(arguments: cases)
-    func stemConvolutionMatchesDoubleReference(_ t: Case) {
+    func stemConvolutionMatchesDoubleReference(_ t: Case) { Self.check(t) }
+
+    @Test(.needsAVX2Kernels, arguments: packedCases)
+    func packedFloat64KernelMatchesDoubleReference(_ t: Case) { Self.check(t) }
+
+    static func check(_ t: Case) {
         var rng = SeededRandomFloats(state: UInt64(t.size * 31 + t.outputs))
         let shape = FeatureMapShape(height: t.size, width: t.size, channels: 3)
         let window = WindowGeometry(kernel: 7, stride: 2, padding: .uniform(3))
@@ -38,7 +54,9 @@ struct DoubleAccumulationTests {
         conv.kernel.buffer.update(fromContentsOf: kernel)
         conv.bias.buffer.update(fromContentsOf: bias)
         conv.foldBatchNormalization(gamma: gamma, beta: beta, movingMean: mean, movingVariance: variance, epsilon: epsilon)
-        conv.packForInference()
+        conv.use(ConvolutionKernel(instructionSet: t.instructionSet, layout: t.instructionSet == .portable ? .hwio : .packed,
+                                   dataType: .float64))
+        #expect(conv.weightLayout == (t.instructionSet == .portable ? .hwio : .packed))
         let outShape = conv.outputShape(for: shape)
         let residual = rng.array(outShape.count).map { 100 * $0 }
         let out = FloatBuffer(t.accumulate ? residual : [Float](repeating: 0, count: outShape.count))
@@ -91,10 +109,11 @@ struct DoubleAccumulationTests {
         print("double accumulation \(t.testDescription): largest difference \(worstUlps) ulps; float32 sums: \(worstFloatUlps) ulps")
     }
 
-    @Test func doubleConvolutionIsNeverPacked() {
-        let conv = Convolution2D(window: WindowGeometry(kernel: 7, stride: 2, padding: .uniform(3)),
+    @Test func doubleConvolutionStaysDoubleAndNeverWinograd() {
+        let conv = Convolution2D(window: WindowGeometry(kernel: 3, stride: 1, padding: .uniform(1)),
                                  inputChannels: 3, outputChannels: 8, accumulation: .double)
         conv.packForInference(winogradInput: FeatureMapShape(height: 224, width: 224, channels: 3))
-        #expect(conv.weightLayout == .hwio)
+        #expect(conv.variant.dataType == .float64)
+        #expect(conv.weightLayout == (InstructionSet.selected == .portable ? .hwio : .packed))
     }
 }

@@ -7,9 +7,9 @@ import Testing
 /// Which kernel variant each convolution of the reference model gets on each instruction set,
 /// whatever CPU runs the test (`ConvolutionKernel.choose` is given the set): the policy the
 /// README states. ResNet50's stem sums in float64 on every CPU; with cvrnet's own kernels
-/// (AVX-512 or AVX2) the 3x3 convolutions on 56x56, 28x28 and 14x14 maps (stages 2-4: 3 + 4 + 6
-/// blocks) run Winograd and every other convolution the packed GEMM; the portable set runs
-/// everything on HWIO weights with OpenBLAS.
+/// (AVX-512 or AVX2) it runs the packed float64 GEMM, the 3x3 convolutions on 56x56, 28x28 and
+/// 14x14 maps (stages 2-4: 3 + 4 + 6 blocks) run Winograd and every other convolution the
+/// packed GEMM; the portable set runs everything on HWIO weights with OpenBLAS.
 struct KernelChoiceTests {
     /// Every float-or-double convolution of the two encoders with the map the loader gives it for
     /// the Winograd decision (ResNet50's 3x3 convolutions only).
@@ -47,7 +47,7 @@ struct KernelChoiceTests {
         if set == .portable {
             #expect(counts == ["float64 im2col + OpenBLAS": 1, "float32 im2col + OpenBLAS": 92])
         } else {
-            #expect(counts == ["float64 im2col + OpenBLAS": 1, "float32 Winograd F(2x2,3x3) (\(set))": 13,
+            #expect(counts == ["float64 packed GEMM (AVX2 + FMA)": 1, "float32 Winograd F(2x2,3x3) (\(set))": 13,
                                "float32 packed GEMM (\(set))": 79])
         }
         // The model loaded here runs this process's set: each layer's variant is that choice.

@@ -113,6 +113,20 @@ void cvrnet_avx2_winograd_f2x2_output_transform(const float *m, ptrdiff_t out_he
                                                 ptrdiff_t tile_row_end, ptrdiff_t first_tile_row,
                                                 ptrdiff_t band_tiles, const float *bias, int relu, float *output);
 
+/// The float64 GEMM of a convolution summed in double (ResNet50's stem, `DoubleAccumulation`):
+/// rows [row_begin, row_end) of c = float(relu(a b + bias (+ c))), a and b in double, b packed
+/// by cvrnet_avx2_pack_gemm_weights_f64 (k x n, panels of 8 columns zero-padded: k * round_up(n, 8)
+/// doubles), bias padded to round_up(n, 8) doubles. Each output is one chain of fused
+/// multiply-adds over k in order, so the result does not depend on how rows are split.
+#define CVRNET_GEMM_F64_PANEL_WIDTH 8
+#define CVRNET_GEMM_F64_TILE_ROWS 6
+
+void cvrnet_avx2_pack_gemm_weights_f64(const double *b, ptrdiff_t k, ptrdiff_t n, double *packed);
+
+void cvrnet_avx2_packed_gemm_f64(ptrdiff_t row_begin, ptrdiff_t row_end, ptrdiff_t n, ptrdiff_t k,
+                                 const double *a, ptrdiff_t lda, const double *packed,
+                                 const double *bias, float *c, ptrdiff_t ldc, int relu, int accumulate);
+
 void cvrnet_avx2_depthwise_conv3x3(const float *input, ptrdiff_t input_row_begin, ptrdiff_t height, ptrdiff_t width,
                                    ptrdiff_t channels, const float *kernel, ptrdiff_t row_begin, ptrdiff_t row_end,
                                    float *output, int relu_input);
