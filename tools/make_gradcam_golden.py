@@ -1,9 +1,10 @@
 """Keras's Grad-CAM of every CVR-Net head on the reference weights: the ground truth of
 `CVRNetModel.explain`.
 
-    .venv/bin/python tools/make_gradcam_golden.py
+    .venv/bin/python tools/make_gradcam_golden.py [--only FILE ...]
 
-Reads the four reference weights files of weights/ (tools/make_reference_weights.py makes them)
+Reads the four reference weights files (or those named with --only; tools/prepare.sh runs two
+processes of two files each side by side) of weights/ (tools/make_reference_weights.py makes them)
 and writes, per file, weights/golden/<stem>.gradcam.json plus one float32 file per
 (image, class) in weights/golden/<stem>.gradcam/, and weights/golden/<stem>.gradcam.f64 (all
 git-ignored, like the other golden outputs).
@@ -40,6 +41,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import argparse  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
@@ -138,7 +140,17 @@ def combined_map(heatmaps):
 
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", action="append", help="this weights file name only (repeatable)")
+    args = ap.parse_args()
+    known = [f[0] for f in mrw.FILES]
+    for name in args.only or []:
+        if name not in known:
+            print("unknown weights file %s (one of %s)" % (name, ", ".join(known)), file=sys.stderr)
+            return 2
     for fname, num_classes, naming, layout in mrw.FILES:
+        if args.only and fname not in args.only:
+            continue
         path = os.path.join(mrw.WEIGHTS_DIR, fname)
         if not os.path.exists(path):
             print("missing %s: run tools/prepare.sh first" % path, file=sys.stderr)

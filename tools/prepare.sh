@@ -25,10 +25,11 @@ done
 
 tools/setup_venv.sh
 
-# step WHAT SCRIPT: runs tools/SCRIPT unless every file in the array `outputs` exists and is
-# newer than every file in the array `inputs`.
+# step WHAT SCRIPT [ARGS...]: runs tools/SCRIPT ARGS unless every file in the array `outputs`
+# exists and is newer than every file in the array `inputs`.
 step() {
   local what="$1" script="$2" stale="" out in
+  shift 2
   if [[ $force -eq 1 ]]; then
     stale="--force given"
   else
@@ -45,7 +46,7 @@ step() {
   fi
   echo "prepare: $what: making ($stale)"
   local start=$SECONDS
-  TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/python "tools/$script"
+  TF_CPP_MIN_LOG_LEVEL=2 .venv/bin/python "tools/$script" "$@"
   echo "prepare: $what: done in $((SECONDS - start)) s"
 }
 
@@ -92,19 +93,20 @@ inputs=(tools/make_reference_weights.py tools/cvrnet_model.py tools/cvrnet_commo
 step "reference weights and golden outputs" make_reference_weights.py
 reference_outputs=("${outputs[@]}")
 
-# 2. About 6-8 minutes (the float32 maps, then the float64 ones).
-outputs=(
-  weights/golden/reference-2class-keras231-weights.gradcam.json
-  weights/golden/reference-2class-tfkeras-weights.gradcam.json
-  weights/golden/reference-3class-tfkeras-model.gradcam.json
-  weights/golden/reference-4class-keras231-model.gradcam.json
-  weights/golden/reference-2class-keras231-weights.gradcam.f64
-  weights/golden/reference-2class-tfkeras-weights.gradcam.f64
-  weights/golden/reference-3class-tfkeras-model.gradcam.f64
-  weights/golden/reference-4class-keras231-model.gradcam.f64
-)
+# 2. About 6-8 minutes (the float32 maps, then the float64 ones), the longest step: two
+#    processes of two weights files each, so that it does not finish alone on one core.
 inputs=(tools/make_gradcam_golden.py tools/cvrnet_common.py "${reference_outputs[@]}")
-in_parallel "Grad-CAM golden maps" make_gradcam_golden.py
+for pair in "reference-2class-keras231-weights reference-2class-tfkeras-weights" \
+            "reference-3class-tfkeras-model reference-4class-keras231-model"; do
+  read -r first second <<<"$pair"
+  outputs=(weights/golden/$first.gradcam.json weights/golden/$second.gradcam.json
+           weights/golden/$first.gradcam.f64 weights/golden/$second.gradcam.f64)
+  only=()
+  for stem in $first $second; do
+    for f in "${reference_weights[@]}"; do [[ "$(basename "${f%.*}")" == "$stem" ]] && only+=(--only "$(basename "$f")"); done
+  done
+  in_parallel "Grad-CAM golden maps ($first, $second)" make_gradcam_golden.py "${only[@]}"
+done
 
 # 3. Copied from the tf.keras reference weights by layer name; about 2-6 minutes.
 outputs=(
