@@ -68,7 +68,7 @@ enum PackedMatrixMultiply {
         // but only its half of B for a panel half, and B (the weights) is the larger operand when
         // n > m: CVR-Net's 14x14 and 7x7 layers (Xception's middle and exit flows, ResNet50's
         // stages 4 and 5, m = 196 or 49 against n = 256 to 2048). Splitting those by panels
-        // measured 5-30% faster per layer on a 2-core AMD EPYC (AVX2; same bits either way).
+        // measured 3-30% faster per layer on a 2-core AMD EPYC (AVX2; same bits either way).
         // Row halves are multiples of the micro-kernel's tile height.
         let tile = kernel.tileRows
         if (m >= 4 * tile && m >= n) || panels < 2 {
