@@ -67,10 +67,12 @@ public enum DoubleAccumulation {
     }
 
     /// Floats of scratch: the float im2col band (rounded up to 64 bytes), then the band in
-    /// double and the band's double products.
+    /// double and, for dgemm (HWIO weights), the band's double products (the packed float64
+    /// kernel writes floats straight to the output).
     static func scratchCount(_ conv: Convolution2D, for shape: FeatureMapShape) -> Int {
         let pixels = bandPixels(conv, conv.outputShape(for: shape))
-        return floatArea(pixels * conv.patchLength) + 2 * pixels * (conv.patchLength + conv.outputChannels)
+        let products = conv.weightLayout == .packed ? 0 : conv.outputChannels
+        return floatArea(pixels * conv.patchLength) + 2 * pixels * (conv.patchLength + products)
     }
 
     static func floatArea(_ count: Int) -> Int { (count + 15) / 16 * 16 }
@@ -85,8 +87,9 @@ public enum DoubleAccumulation {
         let band = conv.bandRows(out)
         let pixels = band * out.width
         let columns = scratch
-        (scratch + floatArea(pixels * k)).withMemoryRebound(to: Double.self, capacity: pixels * (k + n)) { a in
-            let c = a + pixels * k
+        let products = weights.packedKernel == nil ? n : 0  // as scratchCount: dgemm's double products
+        (scratch + floatArea(pixels * k)).withMemoryRebound(to: Double.self, capacity: pixels * (k + products)) { a in
+            let c = a + pixels * k  // dgemm only
             weights.kernel.withUnsafeBufferPointer { w in
                 var y0 = 0
                 while y0 < out.height {
