@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "cvrnet_bf16.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
