@@ -14,7 +14,8 @@ public final class Convolution2D: @unchecked Sendable {
     public let inputChannels: Int
     public let outputChannels: Int
     /// The weights in the layout of `variant`: as loaded, `[kh * kw * inputChannels,
-    /// outputChannels]` row-major (HWIO); `packForInference` may replace them.
+    /// outputChannels]` row-major (HWIO); `packForInference` may replace them (with
+    /// `.packedBFloat16`, by bfloat16 values two to a float: `bfloat16Weights`).
     public private(set) var kernel: FloatBuffer
     /// `outputChannels` biases (zeros for Keras layers with `use_bias=False`).
     public let bias: FloatBuffer
@@ -75,7 +76,7 @@ public final class Convolution2D: @unchecked Sendable {
         switch variant.layout {
         case .winogradF2x2:
             return winogradScratchCount(for: shape)
-        case .hwio, .packed:
+        case .hwio, .packed, .packedBFloat16:
             if isPointwise { return 0 }
             let out = outputShape(for: shape)
             return bandRows(out) * out.width * patchLength
@@ -119,18 +120,43 @@ public final class Convolution2D: @unchecked Sendable {
     /// `WinogradConvolution.minimumOutputSize` on each side, transformed for Winograd F(2x2, 3x3).
     /// On the portable path the HWIO weights stay. Call once, after the weights are final
     /// (BatchNormalization folded), before the layer is shared between threads.
-    public func packForInference(winogradInput: FeatureMapShape? = nil) {
-        guard variant.layout == .hwio else { return }  // already packed
-        use(ConvolutionKernel.choose(for: self, winogradInput: winogradInput))
+    ///
+    /// With `bfloat16`, the layer runs that bfloat16 kernel instead (`Precision.bfloat16`), its
+    /// weights rounded and packed as bfloat16 in half the memory.
+    public func packForInference(winogradInput: FeatureMapShape? = nil, bfloat16: BFloat16Kernel? = nil) {
+        guard variant == .unpacked(accumulation) else { return }  // already chosen
+        use(ConvolutionKernel.choose(for: self, winogradInput: winogradInput, bfloat16: bfloat16))
+    }
+
+    /// The packed bfloat16 weights (`.packedBFloat16` layout only).
+    var bfloat16Weights: UnsafeMutablePointer<UInt16> {
+        precondition(variant.layout == .packedBFloat16)
+        return UnsafeMutableRawPointer(kernel.pointer).assumingMemoryBound(to: UInt16.self)
     }
 
     /// Switches the layer, still as loaded (HWIO), to `chosen`; `packForInference` applies the
     /// policy, tests call this to run a given variant (e.g. the AVX2 one on an AVX-512 CPU, or
     /// Winograd on a small map).
     func use(_ chosen: ConvolutionKernel) {
-        precondition(variant.layout == .hwio, "already packed")
+        precondition(variant.layout == .hwio && variant == .unpacked(accumulation), "already packed")
         precondition(chosen.instructionSet.isRunnable, "\(chosen.instructionSet) kernels do not run here")
         switch chosen.dataType {
+        case .bfloat16(let bf):
+            precondition(bf.isRunnable, "\(bf) does not run here")
+            // The float weights (BatchNormalization folded in float) are the ones rounded; a
+            // float64 layer's double copy is not needed.
+            doubleWeights = nil
+            if chosen.layout == .packedBFloat16 {
+                let packed = FloatBuffer(count: (BFloat16MatrixMultiply.packedCount(k: patchLength, n: outputChannels) + 1) / 2)
+                BFloat16MatrixMultiply.pack(kernel.pointer, k: patchLength, n: outputChannels,
+                                            into: UnsafeMutableRawPointer(packed.pointer).assumingMemoryBound(to: UInt16.self))
+                kernel = packed
+            } else {
+                for i in 0..<kernel.count { kernel.pointer[i] = BFloat16Kernel.round(kernel.pointer[i]) }
+                if chosen.layout == .packed {
+                    PackedMatrixMultiply.pack(kernel.pointer, k: patchLength, n: outputChannels, for: chosen.instructionSet)
+                }
+            }
         case .float64:
             precondition(accumulation == .double)
             if doubleWeights == nil { doubleWeights = DoubleAccumulation.Weights(self) }
@@ -145,6 +171,8 @@ public final class Convolution2D: @unchecked Sendable {
             case .winogradF2x2:
                 precondition(WinogradConvolution.isEligible(self))
                 kernel = WinogradConvolution.transformKernel(of: self, for: chosen.instructionSet)
+            case .packedBFloat16:
+                preconditionFailure("bf16 weights need a bf16 kernel")
             }
         }
         variant = chosen
@@ -159,6 +187,31 @@ public final class Convolution2D: @unchecked Sendable {
     /// `C = act(A W + bias (+ C))` for `rows` rows of the GEMM's left matrix `a`.
     func multiply(rows: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>,
                   activation: Activation, accumulate: Bool, context: ComputeContext) {
+        let n = outputChannels
+        if case .bfloat16(let bf) = variant.dataType {
+            if variant.layout == .packedBFloat16 {
+                BFloat16MatrixMultiply.multiply(m: rows, n: n, k: patchLength, a: a, lda: lda, packed: bfloat16Weights,
+                                                c: c, ldc: n, bias: bias.pointer, activation: activation,
+                                                accumulate: accumulate, kernel: bf, context: context)
+                return
+            }
+            // `.roundedOperandsOnFloat32Kernels` (tests): the input rounded to bfloat16 values,
+            // then the float32 GEMM on the rounded weights below.
+            let k = patchLength
+            let rounded = UnsafeMutablePointer<Float>.allocate(capacity: max(1, rows * k))
+            defer { rounded.deallocate() }
+            for r in 0..<rows {
+                for j in 0..<k { rounded[r * k + j] = BFloat16Kernel.round(a[r * lda + j]) }
+            }
+            multiplyFloat32(rows: rows, a: rounded, lda: k, c: c, activation: activation, accumulate: accumulate, context: context)
+            return
+        }
+        multiplyFloat32(rows: rows, a: a, lda: lda, c: c, activation: activation, accumulate: accumulate, context: context)
+    }
+
+    /// `multiply` on float32 weights: cvrnet's packed GEMM or OpenBLAS.
+    private func multiplyFloat32(rows: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>,
+                                 activation: Activation, accumulate: Bool, context: ComputeContext) {
         let n = outputChannels
         if variant.layout == .packed {
             PackedMatrixMultiply.multiply(m: rows, n: n, k: patchLength, a: a, lda: lda, packed: kernel.pointer,

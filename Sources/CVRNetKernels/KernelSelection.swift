@@ -55,7 +55,11 @@ public struct KernelSelection: Sendable {
         return nil
     }
 
-    /// Lines for `cvrnet --version`: the kernel path, the CPU and OpenBLAS's choice.
+    /// The kernel `--precision bf16` runs on (`BFloat16Kernel.available`), nil when this CPU has
+    /// neither AMX-BF16 nor AVX512_BF16.
+    public var bfloat16Kernel: BFloat16Kernel? { BFloat16Kernel.available }
+
+    /// Lines for `cvrnet --version`: the kernel path, the bf16 kernel, the CPU and OpenBLAS's choice.
     public var reportLines: [String] {
         let path: String
         let own = "cvrnet's packed GEMM, Winograd F(2x2,3x3), depthwise 3x3; OpenBLAS for the rest"
@@ -69,8 +73,12 @@ public struct KernelSelection: Sendable {
         case .portable:
             path = "portable (im2col + OpenBLAS, Swift loops): this CPU has neither AVX-512 nor AVX2 + FMA"
         }
+        let bfloat16 = bfloat16Kernel.map { kernel in
+            "bf16 (--precision bf16): \(kernel == .amx ? "AMX-BF16 tiles (TDPBF16PS)" : "AVX512_BF16 (VDPBF16PS)"), weights in bf16, sums in float32"
+        } ?? "bf16 (--precision bf16): not available: this CPU has neither AMX-BF16 nor AVX512_BF16"
         return [
             "kernels: \(path)",
+            bfloat16,
             "cpu: \(Self.cpuModelName ?? "unknown"); features: \(cpuFeatures.isEmpty ? "none of interest" : cpuFeatures.joined(separator: " "))",
             "openblas: core \(openBLASCore) (\(openBLASConfig))"
                 + (ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"].map { ", OPENBLAS_CORETYPE=\($0)" } ?? "")

@@ -22,6 +22,9 @@ enum ErrorMessages {
             return Message(text: labelCount(given: given, expected: expected, path: path, labelsSource: labelsSource),
                            status: .weightsUnusable)
         }
+        if case .precisionUnavailable = error {
+            return Message(text: "--precision: " + error.description, status: .usage)
+        }
         return Message(text: error.description + weightsSource.note, status: .weightsUnusable)
     }
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import CVRNet
 import Foundation
 
-/// `--weights` and `--labels`, shared by every command, and how they are resolved.
+/// `--weights`, `--labels` and `--precision`, shared by every command, and how they are resolved.
 struct WeightsOptions: ParsableArguments {
     static let defaultRelativePath = ReferenceWeights.defaultRelativePath
     static let environmentVariable = "CVRNET_WEIGHTS"
@@ -31,6 +31,19 @@ struct WeightsOptions: ParsableArguments {
         """,
         valueName: "names"))
     var labels: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Number format of the convolutions: fp32 (default) or bf16.",
+        discussion: """
+        fp32 computes as Keras does (probabilities within about 1e-6 of Keras's). bf16 stores the \
+        convolution weights as bfloat16 (half the memory) and rounds each convolution's input to \
+        bfloat16, summing in float32, on AMX-BF16 or AVX512_BF16 (Intel Sapphire Rapids or later, \
+        AMD Zen 4 or later; `cvrnet --version` says whether this CPU has them); its probabilities \
+        differ from Keras's by up to 2e-2 (see the README's "bf16"). On other CPUs bf16 stops with \
+        an error.
+        """,
+        valueName: "fp32|bf16"))
+    var precision: CVRNetModel.Precision = .float32
 
     /// Where the weights path came from, for messages.
     enum Source: Equatable {
@@ -182,7 +195,7 @@ struct WeightsOptions: ParsableArguments {
         let model: CVRNetModel
         do {
             // A command-line run owns its process, so it returns loading's freed memory.
-            var options = CVRNetModel.Options(returnFreedMemory: true)
+            var options = CVRNetModel.Options(returnFreedMemory: true, precision: precision)
             if let threads { options.threads = threads }
             model = try CVRNetModel(weightsPath: path, labels: labels?.labels, options: options)
         } catch {
@@ -205,3 +218,5 @@ struct WeightsOptions: ParsableArguments {
         return ns.localizedDescription
     }
 }
+
+extension CVRNetModel.Precision: ExpressibleByArgument {}

@@ -1,3 +1,4 @@
+import CVRNetKernels
 import ImageInput
 import KerasFormat
 
@@ -26,6 +27,9 @@ public enum CVRNetError: Error, CustomStringConvertible, Equatable {
     case inputSize(found: Int, expected: Int)
     /// A class index to explain is not one of the model's classes.
     case classIndex(given: Int, classes: Int)
+    /// The precision asked for has no kernels on this CPU (bfloat16 without AMX-BF16 or
+    /// AVX512_BF16); `cpu` names the CPU and its features.
+    case precisionUnavailable(Precision, cpu: String)
 
     public var description: String {
         switch self {
@@ -49,6 +53,9 @@ public enum CVRNetError: Error, CustomStringConvertible, Equatable {
             return "input tensor has \(found) values, expected \(expected) (224x224x3, HWC)"
         case .classIndex(let given, let classes):
             return "class index \(given) is out of range: the weights have \(classes) classes (0...\(classes - 1))"
+        case .precisionUnavailable(let precision, let cpu):
+            return "\(precision) precision needs a CPU with AMX-BF16 or AVX512_BF16 (Intel Sapphire Rapids or later, "
+                + "AMD Zen 4 or later); this one (\(cpu)) has neither, and cvrnet does not emulate bf16: use the default fp32"
         }
     }
 }

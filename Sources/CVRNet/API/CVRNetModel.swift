@@ -32,6 +32,8 @@ public final class CVRNetModel: Sendable {
     let graph: CVRNetGraph
     /// What this model's predictions run with.
     public let options: Options
+    /// The kernel the convolutions run on with `Precision.bfloat16`; nil with float32.
+    public let bfloat16Kernel: BFloat16Kernel?
     /// `options.threads` on the kernel workers, passed to every kernel.
     let context: ComputeContext
     let pool: WorkspacePool
@@ -45,11 +47,22 @@ public final class CVRNetModel: Sendable {
     /// - Throws: `CVRNetError` naming the file and the problem.
     public init(weightsPath: String, labels: [String]? = nil, options: Options = Options()) throws(CVRNetError) {
         self.options = options
+        switch options.precision {
+        case .float32:
+            bfloat16Kernel = nil
+        case .bfloat16:
+            guard let kernel = options.bfloat16Kernel ?? BFloat16Kernel.available else {
+                let selection = KernelSelection.current
+                throw .precisionUnavailable(.bfloat16, cpu: "\(KernelSelection.cpuModelName ?? "unknown"), features: "
+                    + (selection.cpuFeatures.isEmpty ? "none of interest" : selection.cpuFeatures.joined(separator: " ")))
+            }
+            bfloat16Kernel = kernel
+        }
         context = ComputeContext(threads: options.threads)
         MatrixMultiply.configureOpenBLAS()
         let file: KerasWeightsFile
         do { file = try KerasWeightsFile(path: weightsPath, keras3LayerTable: Self.keras3LayerTable) } catch { throw .weightsFile(error) }
-        let (graph, scheme) = try CVRNetLoader.build(from: file)
+        let (graph, scheme) = try CVRNetLoader.build(from: file, bfloat16: bfloat16Kernel)
         self.graph = graph
         if let labels, labels.count != graph.classes {
             throw .labelCount(given: labels.count, expected: graph.classes, source: "the labels given")

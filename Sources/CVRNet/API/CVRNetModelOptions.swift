@@ -1,6 +1,13 @@
+import CVRNetKernels
 import Foundation
 
 extension CVRNetModel {
+    /// The number format of the convolutions (`Options.precision`), so library users need not
+    /// import the kernels module to name it.
+    public typealias Precision = CVRNetKernels.Precision
+    /// The code bfloat16 convolutions run on (`CVRNetModel.bfloat16Kernel`).
+    public typealias BFloat16Kernel = CVRNetKernels.BFloat16Kernel
+
     /// How a model runs: chosen when it is loaded, fixed for its lifetime, and private to it
     /// (two models with different options can run side by side in one process).
     public struct Options: Sendable, Equatable {
@@ -16,9 +23,21 @@ extension CVRNetModel {
         /// tool makes it. Default: false. Does nothing where glibc is absent.
         public var returnFreedMemory: Bool
 
-        public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, returnFreedMemory: Bool = false) {
+        /// The number format of the convolutions (see `Precision`). Default: `.float32`, as
+        /// Keras computes. `.bfloat16` needs a CPU with AMX-BF16 or AVX512_BF16
+        /// (`BFloat16Kernel.available`); on other CPUs loading throws
+        /// `CVRNetError.precisionUnavailable`.
+        public var precision: Precision
+
+        /// Tests: the bfloat16 kernel to use with `.bfloat16` instead of `BFloat16Kernel.available`
+        /// (an emulated one, on CPUs without bfloat16 instructions).
+        var bfloat16Kernel: BFloat16Kernel?
+
+        public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, returnFreedMemory: Bool = false,
+                    precision: Precision = .float32) {
             self.threads = max(1, threads)
             self.returnFreedMemory = returnFreedMemory
+            self.precision = precision
         }
     }
 }

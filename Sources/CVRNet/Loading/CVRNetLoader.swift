@@ -3,14 +3,15 @@ import KerasFormat
 
 /// Resolves CVR-Net's layers in a Keras weights file and builds the graph.
 enum CVRNetLoader {
-    /// Builds the graph from `file`; returns it with the naming scheme it found.
-    static func build(from file: KerasWeightsFile) throws(CVRNetError) -> (CVRNetGraph, NamingScheme) {
+    /// Builds the graph from `file`, its convolutions on `bfloat16` when given; returns it with
+    /// the naming scheme it found.
+    static func build(from file: KerasWeightsFile, bfloat16: BFloat16Kernel? = nil) throws(CVRNetError) -> (CVRNetGraph, NamingScheme) {
         let names = file.layerNames
         guard let scheme = NamingScheme.detect(layerNames: Set(names)) else {
             throw .unknownLayout(path: file.path, detail: "neither 'res_conv1_conv' (tf.keras names) nor 'res_conv1' "
                 + "(Keras 2.3.1 names) is among its \(names.count) layers; CVR-Net prefixes its ResNet50 layers with 'res_'")
         }
-        let binder = KerasWeightBinder(file: file, scheme: scheme)
+        let binder = KerasWeightBinder(file: file, scheme: scheme, bfloat16: bfloat16)
 
         // Xception's residual projections: auto-named, in creation order (blocks 2, 3, 4, 13).
         let (convs, norms) = CVRNetLayout.xceptionResidualLayers(in: names)

@@ -12,10 +12,13 @@ struct KerasWeightBinder: LayerWeightSource {
     let file: KerasWeightsFile
     let scheme: NamingScheme
     let layers: Set<String>
+    /// The bfloat16 kernel every convolution runs (`Precision.bfloat16`), or nil for float32.
+    let bfloat16: BFloat16Kernel?
 
-    init(file: KerasWeightsFile, scheme: NamingScheme) {
+    init(file: KerasWeightsFile, scheme: NamingScheme, bfloat16: BFloat16Kernel? = nil) {
         self.file = file
         self.scheme = scheme
+        self.bfloat16 = bfloat16
         layers = Set(file.layerNames)
     }
 
@@ -65,7 +68,7 @@ struct KerasWeightBinder: LayerWeightSource {
         if hasBias { try read(layer, names[1], into: conv.bias.buffer, expected: [conv.outputChannels]) }
         let bn = try batchNorm(bnLayer, channels: conv.outputChannels)
         conv.foldBatchNormalization(gamma: bn.gamma, beta: bn.beta, movingMean: bn.mean, movingVariance: bn.variance, epsilon: epsilon)
-        conv.packForInference(winogradInput: winogradInput)
+        conv.packForInference(winogradInput: winogradInput, bfloat16: bfloat16)
     }
 
     func load(_ conv: SeparableConvolution2D, layer: String, batchNorm bnLayer: String, epsilon: Float) throws(CVRNetError) {
@@ -75,7 +78,7 @@ struct KerasWeightBinder: LayerWeightSource {
         let bn = try batchNorm(bnLayer, channels: conv.outputChannels)
         conv.pointwise.foldBatchNormalization(gamma: bn.gamma, beta: bn.beta, movingMean: bn.mean,
                                               movingVariance: bn.variance, epsilon: epsilon)
-        conv.pointwise.packForInference()
+        conv.pointwise.packForInference(bfloat16: bfloat16)
     }
 
     func load(_ dense: Dense, layer: String) throws(CVRNetError) {
