@@ -55,4 +55,36 @@ struct KernelChoiceTests {
             #expect(conv.variant == ConvolutionKernel.choose(for: conv, winogradInput: input, instructionSet: .selected))
         }
     }
+
+    /// With `Precision.bfloat16` every convolution, the float64 stem included, runs the bf16
+    /// kernel on bf16 weights, which take half the float32 weights' memory (plus the zero padding
+    /// of k to 32 and of the last panel to 32 columns).
+    @Test func bfloat16PutsEveryConvolutionOnBFloat16Weights() throws {
+        let url = RepositoryPaths.weights.appendingPathComponent(RepositoryPaths.referenceWeightsFiles[0])
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw GeneratedFileMissing(message: RepositoryPaths.missingGeneratedFile(url))
+        }
+        var options = CVRNetModel.Options(precision: .bfloat16)
+        options.bfloat16Kernel = .emulatedAVX512BF16
+        let bf16 = try CVRNetModel(weightsPath: url.path, options: options)
+        let fp32 = try CVRNetModel(weightsPath: url.path, options: CVRNetModel.Options(threads: 1))
+        #expect(bf16.bfloat16Kernel == .emulatedAVX512BF16 && fp32.bfloat16Kernel == nil)
+        let convs = Self.convolutions(bf16.graph)
+        var bf16Floats = 0, weights = 0
+        for (conv, _) in convs {
+            #expect(conv.variant.dataType == .bfloat16(.emulatedAVX512BF16) && conv.weightLayout == .packedBFloat16,
+                    "\(conv.variant)")
+            #expect(conv.doubleWeights == nil)
+            bf16Floats += conv.kernel.count
+            weights += conv.patchLength * conv.outputChannels
+            let padded = BFloat16MatrixMultiply.packedCount(k: conv.patchLength, n: conv.outputChannels)
+            #expect(conv.kernel.count == (padded + 1) / 2)
+        }
+        // The float32 model keeps a float per weight (Winograd layers 16/9 of that).
+        let fp32Floats = Self.convolutions(fp32.graph).map { $0.0.kernel.count }.reduce(0, +)
+        #expect(fp32Floats >= weights)
+        let ratio = Double(bf16Floats) / Double(weights)
+        #expect(ratio >= 0.5 && ratio < 0.52, "bf16 weights take \(ratio) of the float32 size")
+        print("bf16 convolution weights: \(bf16Floats * 4) bytes, \(ratio) of the \(weights * 4) bytes of float32 weights")
+    }
 }

@@ -31,6 +31,21 @@ struct VersionTests {
         #expect(cpu.contains(" avx512f") == Self.cpuHasAVX512, "\(cpu)")
     }
 
+    @Test("the bf16 line names the kernel --precision bf16 would run, or says there is none")
+    func bfloat16Line() throws {
+        let result = try CLI.run(["--version"])
+        #expect(result.status == 0, "\(result.summary)")
+        let line = try #require(result.stdoutLines.first { $0.hasPrefix("bf16 (--precision bf16): ") }, "\(result.summary)")
+        let flags = Self.cpuFlags
+        if flags.contains("amx_bf16") && flags.contains("amx_tile") {
+            #expect(line.contains("AMX-BF16") && !line.contains("not available"), "\(line)")
+        } else if flags.contains("avx512_bf16") {
+            #expect(line.contains("AVX512_BF16 (VDPBF16PS)"), "\(line)")
+        } else {
+            #expect(line.contains("not available"), "\(line)")
+        }
+    }
+
     @Test("the default path follows the CPU (and CVRNET_PORTABLE_KERNELS, which the test run may set)")
     func defaultPath() throws {
         let result = try CLI.run(["--version"])
