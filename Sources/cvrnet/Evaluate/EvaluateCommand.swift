@@ -48,6 +48,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Class names in output order, comma-separated (for every --weights).", valueName: "names"))
     var labels: String?
 
+    @Option(name: .long, help: ArgumentHelp("Number format of the convolutions: fp32 (default) or bf16 (as in classify).", valueName: "fp32|bf16"))
+    var precision: CVRNetModel.Precision = .float32
+
     @OptionGroup var imageOptions: ImageOptions
 
     @Option(name: .long, help: ArgumentHelp("Images classified at once (default 1).", valueName: "n"))
@@ -102,6 +105,7 @@ struct EvaluateCommand: ParsableCommand {
             var arguments: [String] = []
             if let path { arguments += ["--weights", path] }
             if let labels { arguments += ["--labels", labels] }
+            arguments += ["--precision", precision.rawValue]
             let options = try WeightsOptions.parse(arguments)
             let model = try options.loadModel()
             // Folder classes and model labels must be the same names; outputs are matched by name.
