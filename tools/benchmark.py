@@ -6,7 +6,7 @@ Run it through tools/benchmark.sh (which installs the peers, builds cvrnet-bench
 cvrnet, then calls this file). Run by hand from the repository root:
 
     .venv/bin/python tools/benchmark.py [--runs 10] [--warmup 3] [--batch 1,8]
-        [--engines cvrnet,tensorflow,onnxruntime,openvino,openvino-bf16] [--rounds 1]
+        [--engines cvrnet,cvrnet-bf16,tensorflow,onnxruntime,openvino,openvino-bf16] [--rounds 1]
         [--classify-runs 5]
         [--weights weights/reference-2class-keras231-weights.hdf5]
         [--bench-bin .build-bench/release/cvrnet-benchmark] [--cvrnet-bin .build-bench/release/cvrnet]
@@ -31,15 +31,18 @@ What one run does, each engine in its own process (so its peak RSS is its own):
      every batch size; cvrnet bf16 <= 1.0 x OpenVINO bf16, its peak RSS <= 1.0 x the weights
      file, its fidelity to Keras), each met / NOT met / not measured with the reason.
 Prints the CPU's features (AVX-512, and the bf16 ones: avx512_bf16, amx_bf16, amx_tile),
-which kernel path cvrnet runs (`cvrnet --version`), the tables, and writes everything as JSON
-(--results).
+which kernel path each cvrnet engine ran (fp32: the "kernels:" line of `cvrnet --version`;
+bf16: the bf16Kernel cvrnet-benchmark reports, AMX-BF16 or AVX512_BF16), the tables, and writes
+everything as JSON (--results).
 
-OpenVINO bf16 (engine openvino-bf16) is compiled with INFERENCE_PRECISION_HINT bf16; OpenVINO
-compiles f32 instead, silently, on a CPU with neither AVX512_BF16 nor AMX-BF16, so the engine
-reads back the compiled precision and, when it is not bf16, times nothing and the report says
-"not available on this CPU" (the check is one compilation, about a second). cvrnet has no bf16
-kernels yet: its bf16 targets print "not measured" (CVRNET_BF16_ARGS below is where a bf16
-mode of cvrnet-benchmark plugs in).
+bf16 needs a CPU with AVX512_BF16 or AMX-BF16, and neither engine emulates it where it is
+missing: OpenVINO bf16 (engine openvino-bf16) is compiled with INFERENCE_PRECISION_HINT bf16,
+which OpenVINO silently compiles as f32 on such a CPU, so the engine reads back the compiled
+precision and, when it is not bf16, times nothing (the check is one compilation, about a
+second); cvrnet bf16 (engine cvrnet-bf16, `cvrnet-benchmark --precision bf16`) refuses to load
+with exit status 3. Either way the engine goes into report["unavailable"] and its rows,
+agreement line and targets say "not available on this CPU" with the CPU's bf16 features: not
+a failure of the run.
 
 Internal modes (used by the orchestrator, each in a fresh process):
     --make-inputs OUT.f32 IMAGE...       Keras's input tensors of the images
@@ -75,19 +78,16 @@ TOLERANCE = 1e-4
 # "Performance, round 2": the same order as OpenVINO bf16's own difference).
 BF16_TOLERANCE = 2e-2
 
-# cvrnet in bf16: the arguments of cvrnet-benchmark that select it. None: cvrnet has no bf16
-# kernels yet, so engine "cvrnet-bf16" does not exist and its targets print "not measured".
-# When cvrnet-benchmark gains a bf16 mode, set this (e.g. ["--precision", "bf16"]): the
-# engine then runs, gets its own table rows and agreement line (bound BF16_TOLERANCE), and
-# the bf16 targets fill in from its results. (On a CPU with neither AVX512_BF16 nor AMX-BF16
-# cvrnet's bf16 mode is to refuse with a clear error: run_engine should then record the engine
-# in report["unavailable"], as it does for OpenVINO bf16, rather than as a failure.)
-CVRNET_BF16_ARGS = None
+# cvrnet in bf16 (engine "cvrnet-bf16"): the arguments of cvrnet-benchmark that select it. It
+# gets its own table rows and agreement line (bound BF16_TOLERANCE), and the bf16 targets come
+# from its results. On a CPU with neither AVX512_BF16 nor AMX-BF16 cvrnet-benchmark refuses
+# with exit status CVRNET_PRECISION_UNAVAILABLE (its usage text documents it): the engine is
+# then recorded in report["unavailable"], as OpenVINO bf16 is on such a CPU, not as a failure.
+CVRNET_BF16_ARGS = ["--precision", "bf16"]
 CVRNET_BF16 = "cvrnet-bf16"
-CVRNET_BF16_MISSING = "cvrnet has no bf16 kernels yet"
+CVRNET_PRECISION_UNAVAILABLE = 3
 
-ENGINES = ("cvrnet",) + ((CVRNET_BF16,) if CVRNET_BF16_ARGS is not None else ()) + (
-    "tensorflow", "onnxruntime", "openvino", "openvino-bf16")
+ENGINES = ("cvrnet", CVRNET_BF16, "tensorflow", "onnxruntime", "openvino", "openvino-bf16")
 PEERS = ("tensorflow", "onnxruntime", "openvino", "openvino-bf16")
 ONNX_ENGINES = ("onnxruntime", "openvino", "openvino-bf16")
 BF16_ENGINES = (CVRNET_BF16, "openvino-bf16")
@@ -98,7 +98,7 @@ TITLES = {"cvrnet": "cvrnet", CVRNET_BF16: "cvrnet bf16", "tensorflow": "Keras/T
           "onnxruntime": "ONNX Runtime", "openvino": "OpenVINO f32", "openvino-bf16": "OpenVINO bf16"}
 # OpenVINO's INFERENCE_PRECISION_HINT of each OpenVINO engine.
 OPENVINO_PRECISION = {"openvino": "f32", "openvino-bf16": "bf16"}
-BF16_CPU_NEEDS = "bf16 needs AVX512_BF16 or AMX-BF16"
+BF16_CPU_NEEDS = "needs AVX512_BF16 or AMX-BF16"
 # The CPU flags (/proc/cpuinfo) that bf16 kernels use, printed present/absent.
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16", "amx_tile")
 
@@ -469,9 +469,31 @@ def parse_probabilities(line):
     return [float(v) for v in re.findall(r"\S+=([0-9.eE+-]+)", line.split("\t", 3)[-1])]
 
 
-def unavailable_text(e, compiled_precision):
-    return "%s: not available on this CPU (OpenVINO compiled %s; %s)" % (
-        TITLES[e], compiled_precision, BF16_CPU_NEEDS)
+def bf16_flags_text(machine):
+    """The CPU's bf16 flags, e.g. "avx512_bf16 absent, amx_bf16 absent, amx_tile absent"."""
+    return ", ".join("%s %s" % (f, "present" if machine.get(f) else "absent") for f in BF16_CPU_FLAGS)
+
+
+def unavailable_reason(e, machine, compiled_precision=None):
+    """Why bf16 engine e cannot run on this CPU, as its table row and targets say it:
+    "not available on this CPU (...; CPU: <bf16 flags>)". OpenVINO's reason is the precision it
+    compiled instead (compiled_precision); cvrnet's is its refusal to load."""
+    why = BF16_CPU_NEEDS
+    if compiled_precision is not None:
+        why = "OpenVINO compiled %s; bf16 %s" % (compiled_precision, BF16_CPU_NEEDS)
+    return "not available on this CPU (%s; CPU: %s)" % (why, bf16_flags_text(machine))
+
+
+def unavailable_text(e, machine, compiled_precision=None):
+    """The same with the engine's title: "cvrnet bf16: not available on this CPU (...)"."""
+    return "%s: %s" % (TITLES[e], unavailable_reason(e, machine, compiled_precision))
+
+
+def fp32_kernel_path(version_lines):
+    """cvrnet's fp32 kernel path from `cvrnet --version` ("kernels: AVX2 + FMA (...)" gives
+    "AVX2 + FMA"), or "?" when it did not run."""
+    return next((l.split(":", 1)[1].split(" (")[0].strip() for l in version_lines
+                 if l.startswith("kernels:")), "?")
 
 
 def fmt_bound(x):
@@ -492,12 +514,21 @@ def run_engine(e, a, py, me, weights, inputs, onnx_path, common, work, errors, s
         if e == CVRNET_BF16:
             cmd += CVRNET_BF16_ARGS
         wall, rc, out, err, child_rss = run_child(cmd)
+        if rc == CVRNET_PRECISION_UNAVAILABLE and e == CVRNET_BF16:
+            # This CPU has neither AVX512_BF16 nor AMX-BF16: cvrnet-benchmark said so on stderr.
+            lines = err.strip().splitlines()
+            return {"engine": e, "available": False, "exit_status": rc, "message": lines[-1] if lines else "",
+                    "check_ms": wall * 1e3}
         if rc != 0:
             errors[e] = fail_text("cvrnet-benchmark" + (" (bf16)" if e == CVRNET_BF16 else ""), rc, err)
             say(errors[e])
             return None
         r = json.loads(out)
-        res = {"engine": e, "version": "cvrnet (release build%s)" % (", bf16" if e == CVRNET_BF16 else ""),
+        # The kernel path this engine ran: bf16 from the report, fp32 from `cvrnet --version`.
+        kernel = r.get("bf16Kernel") if e == CVRNET_BF16 else None
+        res = {"engine": e, "version": "cvrnet (release build%s)" % (
+                   ", bf16 on %s" % kernel if e == CVRNET_BF16 else ""),
+               "precision": r.get("precision"), "bf16_kernel": kernel,
                "load_ms": r["loadMs"],
                "first_prediction_ms": r["firstPredictionMs"], "peak_rss_mib": r["peakRssMiB"],
                "process_peak_rss_mib": child_rss, "outputs": [o["probabilities"] for o in r["outputs"]],
@@ -520,6 +551,7 @@ def run_engine(e, a, py, me, weights, inputs, onnx_path, common, work, errors, s
             res = json.load(f)
         res["process_peak_rss_mib"] = child_rss
         if res.get("available") is False:
+            res["check_ms"] = res["load_ms"]
             return res
     res["process_wall_s"] = wall
     res["loadavg_before"] = load_before
@@ -569,8 +601,6 @@ def orchestrate(a):
     weights_bytes = os.path.getsize(os.path.join(ROOT, weights))
     engines = [e for e in a.engines.split(",") if e]
     for e in engines:
-        if e == CVRNET_BF16 and e not in ENGINES:
-            raise SystemExit("engine %s: %s" % (e, CVRNET_BF16_MISSING))
         if e not in ENGINES:
             raise SystemExit("unknown engine %r (have %s)" % (e, ", ".join(ENGINES)))
     batches = ",".join(str(b) for b in a.batch)
@@ -601,9 +631,7 @@ def orchestrate(a):
     report["cvrnet_version"] = version
     for line in version[1:]:
         say("cvrnet %s" % line)
-    say("CPU bf16 features: %s (OpenVINO %s; %s)" % (
-        ", ".join("%s %s" % (f, "present" if info.get(f) else "absent") for f in BF16_CPU_FLAGS),
-        BF16_CPU_NEEDS, CVRNET_BF16_MISSING if CVRNET_BF16_ARGS is None else "cvrnet bf16: engine " + CVRNET_BF16))
+    say("CPU bf16 features: %s (bf16, in cvrnet and OpenVINO alike, %s)" % (bf16_flags_text(info), BF16_CPU_NEEDS))
     say("env: %s" % env_line)
     la = report["loadavg_start"]
     say("load average at start: %s%s" % (" ".join("%.2f" % v for v in la) if la else "?",
@@ -652,11 +680,14 @@ def orchestrate(a):
                 say("-- %s%s ..." % (TITLES[e], " (round %d of %d)" % (rnd + 1, a.rounds) if a.rounds > 1 else ""))
                 res = run_engine(e, a, py, me, weights, inputs, onnx_path, common, work, errors, say)
                 if res is not None and res.get("available") is False:
-                    unavailable[e] = {"compiled_precision": res["compiled_precision"],
-                                      "version": res["version"], "settings": res["settings"],
-                                      "check_ms": res["load_ms"],
-                                      "text": unavailable_text(e, res["compiled_precision"])}
+                    # What the engine said (OpenVINO: the precision it compiled, its settings;
+                    # cvrnet: its exit status and one-line message), and the report's words.
+                    unavailable[e] = {k: v for k, v in res.items() if k not in ("engine", "available", "load_ms")}
+                    unavailable[e]["reason"] = unavailable_reason(e, info, res.get("compiled_precision"))
+                    unavailable[e]["text"] = unavailable_text(e, info, res.get("compiled_precision"))
                     say("   " + unavailable[e]["text"])
+                    if res.get("message"):
+                        say("   (%s)" % res["message"])
                 elif res is not None:
                     per_engine[e].append(res)
                     say("   %s: %s" % (res["version"], ", ".join(
@@ -738,13 +769,25 @@ def summarize(report, a):
 
     def not_run(e):
         """Why engine e has no results."""
-        if e == CVRNET_BF16 and CVRNET_BF16_ARGS is None:
-            return CVRNET_BF16_MISSING
         if e in unavailable:
             return unavailable[e]["text"]
         if e in report["errors"]:
             return "%s failed" % TITLES[e]
         return "%s not run (not in --engines)" % TITLES[e]
+
+    # Which of cvrnet's kernel paths each cvrnet engine ran (the issue asks the benchmark to say).
+    fp32_path = fp32_kernel_path(report.get("cvrnet_version", []))
+    paths = report["cvrnet_kernels"] = {}
+    for e in ("cvrnet", CVRNET_BF16):
+        if e in eng:
+            paths[e] = fp32_path if e == "cvrnet" else eng[e].get("bf16_kernel") or "?"
+        elif e in unavailable:
+            paths[e] = None
+    if paths:
+        p("")
+        p("cvrnet kernel paths: %s" % "; ".join(
+            "%s: %s" % ("cvrnet fp32" if e == "cvrnet" else TITLES[e], k or unavailable[e]["reason"])
+            for e, k in paths.items()))
 
     for b in report["batches"]:
         p("")
@@ -755,8 +798,7 @@ def summarize(report, a):
         p("|---|---:|---:|---:|---:|---:|---:|---:|")
         for e in ENGINES:
             if e in unavailable:
-                p("| %s | not available on this CPU (OpenVINO compiled %s; %s) | | | | | | |" % (
-                    TITLES[e], unavailable[e]["compiled_precision"], BF16_CPU_NEEDS))
+                p("| %s | %s | | | | | | |" % (TITLES[e], unavailable[e]["reason"]))
                 continue
             if e not in eng:
                 continue
@@ -829,11 +871,11 @@ def summarize(report, a):
         p("Agreement with Keras on %d inputs (%s): max |difference| of the final probabilities, "
           "top class; bound %s (f32), %s (bf16)"
           % (len(r), ", ".join(report.get("inputs", [])), fmt_bound(TOLERANCE), fmt_bound(BF16_TOLERANCE)))
-        for e in ENGINES + ((CVRNET_BF16,) if CVRNET_BF16 not in ENGINES else ()):
+        for e in ENGINES:
             if e == "tensorflow":
                 continue
             if e not in eng:
-                if e in BF16_ENGINES and (e in unavailable or e == CVRNET_BF16):
+                if e in unavailable:
                     p("  %-16s not measured: %s" % (TITLES[e], not_run(e)))
                 continue
             bound = BF16_TOLERANCE if e in BF16_ENGINES else TOLERANCE
@@ -898,17 +940,15 @@ def summarize(report, a):
            RSS_TARGET, ["cvrnet"])
 
     issue = "Performance, round 2"
-    kernels = next((l.split(":", 1)[1].split(" (")[0].strip() for l in report.get("cvrnet_version", [])
-                    if l.startswith("kernels:")), "?")
     p("")
-    p("Targets (issue \"%s\") on %s, cvrnet kernels %s:" % (issue, report["machine"].get("cpu"), kernels))
+    p("Targets (issue \"%s\") on %s, cvrnet kernels %s:" % (issue, report["machine"].get("cpu"), fp32_path))
     p("  fp32 (the default):")
     for b in report["batches"]:
         for e, limit in ROUND2_TARGETS.items():
             target(issue, "batch %d <= %.1f x %s" % (b, limit, TITLES[e]), ratio_of("cvrnet", e, b), limit,
                    ["cvrnet", e])
-    p("  bf16 (opt-in; CPU: %s):" % ", ".join(
-        "%s %s" % (f, "present" if report["machine"].get(f) else "absent") for f in BF16_CPU_FLAGS))
+    p("  bf16 (opt-in; CPU: %s; cvrnet bf16 kernel %s):" % (
+        bf16_flags_text(report["machine"]), paths.get(CVRNET_BF16) or "-"))
     for b in report["batches"]:
         target(issue, "cvrnet bf16 batch %d <= %.1f x OpenVINO bf16" % (b, ROUND2_BF16_TARGET),
                ratio_of(CVRNET_BF16, "openvino-bf16", b), ROUND2_BF16_TARGET, [CVRNET_BF16, "openvino-bf16"])

@@ -8,8 +8,10 @@
 #
 #   tools/benchmark.sh [tools/benchmark.py options]   e.g. --runs 20, --batch 1,4,8,
 #                                                     --engines cvrnet,tensorflow, --classify-runs 0
-#                                                     (engines: cvrnet, tensorflow, onnxruntime,
-#                                                     openvino, openvino-bf16)
+#                                                     (engines: cvrnet, cvrnet-bf16, tensorflow,
+#                                                     onnxruntime, openvino, openvino-bf16; the
+#                                                     bf16 ones say "not available on this CPU"
+#                                                     without AVX512_BF16 or AMX-BF16)
 #
 # Needs what tools/setup.sh installs (system packages, .venv, reference weights). Installs
 # the peers from tools/requirements-benchmark.txt into .venv when they are missing or the

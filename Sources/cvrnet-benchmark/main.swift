@@ -1,7 +1,8 @@
 // cvrnet-benchmark: times this engine (load, batch-1 latency, batch-N per-image time), measures
 // the machine's single-precision sgemm peak with OpenBLAS, reports peak resident memory, and
 // optionally runs given input tensors and reports their probabilities (so tools/benchmark.py
-// can compare them with Keras, ONNX Runtime and OpenVINO on the very same floats).
+// can compare them with Keras, ONNX Runtime and OpenVINO on the very same floats), in fp32 (the
+// default) or, with --precision bf16, on the CPU's bfloat16 kernel (AMX-BF16 or AVX512_BF16).
 //
 // Run `cvrnet-benchmark --help` for the options. tools/benchmark.sh runs it next to the peers.
 
@@ -30,11 +31,18 @@ struct Options {
     var sgemm = true
     var threads = ProcessInfo.processInfo.activeProcessorCount
     var profile = false
+    var precision = CVRNetModel.Precision.float32
+
+    /// Exit statuses (documented in `usage`); tools/benchmark.py tells "this CPU cannot run the
+    /// precision" (an engine that is unavailable, not one that failed) by `precisionUnavailable`.
+    enum ExitStatus: Int32 {
+        case success = 0, failure = 1, usage = 2, precisionUnavailable = 3
+    }
 
     static let usage = """
-    usage: cvrnet-benchmark [--weights PATH] [--batch 1,8] [--runs N] [--warmup N]
+    usage: cvrnet-benchmark [--weights PATH] [--precision fp32|bf16] [--batch 1,8] [--runs N] [--warmup N]
                             [--inputs FILE.f32] [--sgemm-size N] [--sgemm-runs N] [--no-sgemm] [--threads N] [--json]
-           cvrnet-benchmark --profile [--weights PATH] [--runs N] [--threads N]
+           cvrnet-benchmark --profile [--weights PATH] [--precision fp32|bf16] [--runs N] [--threads N]
 
     Times this engine (release build) on one CVR-Net weights file:
       load time, then for each batch size B: W untimed warm-up calls and N timed calls of
@@ -44,6 +52,9 @@ struct Options {
       on all cores (the machine's single-precision peak as OpenBLAS reaches it).
 
       --weights PATH     Keras HDF5 weights (default \(ReferenceWeights.defaultRelativePath))
+      --precision P      fp32 (default) or bf16: the model's Options.precision; bf16 runs the
+                         convolutions on the CPU's AMX-BF16 or AVX512_BF16 kernel (reported as
+                         bf16Kernel) and exits with status 3 on a CPU with neither
       --batch LIST       comma-separated batch sizes (default 1,8)
       --runs N           timed calls per batch size (default 10)
       --warmup N         untimed calls before them (default 3)
@@ -59,6 +70,10 @@ struct Options {
       --profile          instead: time every step of both encoders' execution plans (encoders
                          one after the other, each step on all --threads), N runs (--runs), and
                          print each step's median ms, slowest first, with its kernel variant
+
+    Exit status: 0 done; 1 failed (unreadable weights or inputs, ...); 2 bad arguments;
+    3 precision not available on this CPU (--precision bf16 without AMX-BF16 or AVX512_BF16;
+      the reason on one line of stderr).
     """
 
     static func parse(_ args: [String]) throws -> Options {
@@ -100,6 +115,12 @@ struct Options {
             case "--threads": o.threads = try positive(name, try v())
             case "--json": o.json = true
             case "--profile": o.profile = true
+            case "--precision":
+                let text = try v()
+                guard let p = CVRNetModel.Precision(rawValue: text) else {
+                    throw UsageError("--precision expects \(CVRNetModel.Precision.allCases.map(\.rawValue).joined(separator: " or ")), not '\(text)'")
+                }
+                o.precision = p
             case "-h", "--help":
                 print(usage)
                 exit(0)
@@ -119,6 +140,39 @@ struct UsageError: Error, CustomStringConvertible {
 struct Failure: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
+}
+
+/// `--precision` names a precision this CPU has no kernels for (`CVRNetError.precisionUnavailable`).
+struct PrecisionUnavailable: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Loads the model with the options the benchmark was given; a precision this CPU cannot run
+/// is kept apart from other failures (its own exit status).
+func loadModel(_ o: Options) throws -> CVRNetModel {
+    do {
+        return try CVRNetModel(weightsPath: o.weights,
+                               options: CVRNetModel.Options(threads: o.threads, returnFreedMemory: true,
+                                                            precision: o.precision))
+    } catch {
+        if case CVRNetError.precisionUnavailable = error { throw PrecisionUnavailable(description: error.description) }
+        throw Failure("\(error)")
+    }
+}
+
+/// A string that is written as JSON null when absent (synthesized Codable leaves the key out),
+/// so every report has the key.
+struct NullableString: Codable {
+    let value: String?
+    init(_ value: String?) { self.value = value }
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        value = c.decodeNil() ? nil : try c.decode(String.self)
+    }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let value { try c.encode(value) } else { try c.encodeNil() }
+    }
 }
 
 // MARK: - Measurements
@@ -223,6 +277,10 @@ struct Report: Codable {
     var engine = "cvrnet"
     let weights: String
     let weightsBytes: Int64
+    /// `--precision`: "fp32" or "bf16".
+    let precision: String
+    /// The kernel bf16 convolutions ran on ("AMX-BF16", "AVX512_BF16"); null with fp32.
+    let bf16Kernel: NullableString
     let classes: Int
     let namingScheme: String
     let cores: Int
@@ -292,11 +350,7 @@ func run(_ o: Options) throws -> Report {
     if let path = o.inputs { inputs = try readInputs(path) } else { inputs = syntheticInputs(min(8, o.batches.max()!)) }
 
     let t0 = now()
-    let model: CVRNetModel
-    do {
-        model = try CVRNetModel(weightsPath: o.weights,
-                                options: CVRNetModel.Options(threads: o.threads, returnFreedMemory: true))
-    } catch { throw Failure("\(error)") }
+    let model = try loadModel(o)
     let loadMs = (now() - t0) * 1e3
     let rssAfterLoad = procStatusMiB("VmRSS")
 
@@ -343,7 +397,8 @@ func run(_ o: Options) throws -> Report {
     for key in ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"] {
         if let v = ProcessInfo.processInfo.environment[key] { env[key] = v }
     }
-    return Report(weights: o.weights, weightsBytes: fileBytes, classes: model.classCount,
+    return Report(weights: o.weights, weightsBytes: fileBytes, precision: model.options.precision.rawValue,
+                  bf16Kernel: NullableString(model.bfloat16Kernel.map { "\($0)" }), classes: model.classCount,
                   namingScheme: "\(model.weights.namingScheme)", cores: ProcessInfo.processInfo.activeProcessorCount,
                   openblasCore: String(cString: openblas_get_corename()),
                   openblasConfig: String(cString: openblas_get_config()).trimmingCharacters(in: .whitespaces),
@@ -355,6 +410,7 @@ func run(_ o: Options) throws -> Report {
 
 func printText(_ r: Report) {
     print("cvrnet-benchmark: \(r.weights) (\(r.classes) classes, \(r.namingScheme) names, \(fmt(Double(r.weightsBytes) / 1048576)) MiB)")
+    print("precision \(r.precision)" + (r.bf16Kernel.value.map { ", bf16 kernel \($0)" } ?? ""))
     print("cores \(r.cores); OpenBLAS \(r.openblasCore), \(r.openblasConfig)"
           + (r.environment.isEmpty ? "" : "; " + r.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
     print("load \(fmt(r.loadMs)) ms, first prediction \(fmt(r.firstPredictionMs)) ms"
@@ -382,16 +438,13 @@ func printText(_ r: Report) {
 
 /// `--profile`: where the time of a forward pass goes, step by step.
 func runProfile(_ o: Options) throws {
-    let model: CVRNetModel
-    do {
-        model = try CVRNetModel(weightsPath: o.weights,
-                                options: CVRNetModel.Options(threads: o.threads, returnFreedMemory: true))
-    } catch { throw Failure("\(error)") }
+    let model = try loadModel(o)
     let input = o.inputs != nil ? try readInputs(o.inputs!)[0] : syntheticInputs(1)[0]
     _ = try model.predict(pixels: input)  // warm-up: workspace, weights in cache
     let steps = try model.profileSteps(pixels: input, runs: o.runs)
     let total = steps.map(\.milliseconds).reduce(0, +)
-    print("per-step median of \(o.runs) runs, \(model.options.threads) threads, encoders one after the other; " +
+    print("per-step median of \(o.runs) runs, \(model.options.threads) threads, precision \(model.options.precision)"
+          + (model.bfloat16Kernel.map { " (\($0))" } ?? "") + ", encoders one after the other; " +
           "total \(fmt(total)) ms (ResNet50 \(fmt(steps.filter { $0.encoder == "ResNet50" }.map(\.milliseconds).reduce(0, +))) ms)")
     for s in steps.sorted(by: { $0.milliseconds > $1.milliseconds }) where s.milliseconds >= 0.05 {
         print(String(format: "%8.2f ms %5.1f%%  ", s.milliseconds, 100 * s.milliseconds / total) + "\(s.encoder) #\(s.index) \(s.label)")
@@ -402,7 +455,7 @@ do {
     let options = try Options.parse(Array(CommandLine.arguments.dropFirst()))
     if options.profile {
         try runProfile(options)
-        exit(0)
+        exit(Options.ExitStatus.success.rawValue)
     }
     let report = try run(options)
     if options.json {
@@ -415,8 +468,11 @@ do {
     }
 } catch let e as UsageError {
     FileHandle.standardError.write("cvrnet-benchmark: \(e)\n\n\(Options.usage)\n".data(using: .utf8)!)
-    exit(2)
+    exit(Options.ExitStatus.usage.rawValue)
+} catch let e as PrecisionUnavailable {
+    FileHandle.standardError.write("cvrnet-benchmark: --precision: \(e)\n".data(using: .utf8)!)
+    exit(Options.ExitStatus.precisionUnavailable.rawValue)
 } catch {
     FileHandle.standardError.write("cvrnet-benchmark: \(error)\n".data(using: .utf8)!)
-    exit(1)
+    exit(Options.ExitStatus.failure.rawValue)
 }

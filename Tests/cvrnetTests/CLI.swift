@@ -23,10 +23,15 @@ enum CLI {
     }
 
     static let executable: URL? = {
-        let fm = FileManager.default
         if let override = ProcessInfo.processInfo.environment["CVRNET_EXECUTABLE"], !override.isEmpty {
             return URL(fileURLWithPath: override)
         }
+        return builtExecutable(named: "cvrnet")
+    }()
+
+    /// An executable product of this build (`cvrnet`, `cvrnet-benchmark`), found as `executable` is.
+    static func builtExecutable(named name: String) -> URL? {
+        let fm = FileManager.default
         var directories: [URL] = []
         if let url = Bundle.main.executableURL { directories.append(url.resolvingSymlinksInPath().deletingLastPathComponent()) }
         if let first = CommandLine.arguments.first {
@@ -36,7 +41,7 @@ enum CLI {
             // The bundle may also be a directory (cvrnetPackageTests.xctest/Contents/MacOS/...).
             var candidate = directory
             for _ in 0..<4 {
-                let exe = candidate.appendingPathComponent("cvrnet")
+                let exe = candidate.appendingPathComponent(name)
                 var isDirectory: ObjCBool = false
                 if fm.fileExists(atPath: exe.path, isDirectory: &isDirectory), !isDirectory.boolValue,
                    fm.isExecutableFile(atPath: exe.path) {
@@ -46,7 +51,7 @@ enum CLI {
             }
         }
         return nil
-    }()
+    }
 
     /// The executable, or a test failure explaining how to build it.
     static func requireExecutable() throws -> URL {
@@ -56,8 +61,10 @@ enum CLI {
     /// Runs `cvrnet arguments...` in `directory` (default: the repository root) with
     /// `CVRNET_WEIGHTS` removed from the environment unless given in `environment`.
     /// Output goes through files, so nothing can block on a full pipe.
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
-        let process = try start(arguments, in: directory, environment: environment)
+    /// `executable`: another product of the build to run instead (`builtExecutable(named:)`).
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+                    executable: URL? = nil) throws -> Result {
+        let process = try start(arguments, in: directory, environment: environment, executable: executable)
         process.process.waitUntilExit()
         return process.result()
     }
@@ -84,8 +91,9 @@ enum CLI {
         }
     }
 
-    static func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Running {
-        let exe = try requireExecutable()
+    static func start(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+                      executable: URL? = nil) throws -> Running {
+        let exe = try executable ?? requireExecutable()
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("cvrnet-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let stdoutURL = scratch.appendingPathComponent("stdout")
