@@ -55,9 +55,13 @@ int cvrnet_bf16_unit_available(int unit);
 /// C[rows, columns of panels] = act(A B + bias (+ C)) like cvrnet_packed_gemm, for rows
 /// [row_begin, row_end) and panels [panel_begin, panel_end) of `packed`
 /// (cvrnet_bf16_pack_weights), A (float, m x k, leading dimension lda) rounded to bf16 as it is
-/// read, products summed in float32. Each element is one chain of sums over k in order (pairs
-/// of k per instruction), the same whatever the row or panel ranges, so splitting a product
-/// between threads gives the same bits.
+/// read, products summed in float32. Each element's order of additions depends only on k and
+/// the unit, never on the row or panel ranges, so splitting a product between threads gives the
+/// same bits. AVX512: one chain over the pairs of k in order, from zero or the residual (C with
+/// `accumulate`), per pair the odd k first (VDPBF16PS), then + bias. AMX: per 32 k (one
+/// TDPBF16PS, as the Intel SDM describes it) the even and the odd k of the 16 pairs summed
+/// apart, their sum added to a running sum from zero; then + residual, + bias. ReLU last.
+/// Neither is a float sum of k in order, bit for bit; both are within float32 summation error.
 /// With `emulated` 0 the unit must be available (cvrnet_bf16_unit_available); with 1 the same
 /// kernel code runs with the unit's instructions carried out in C, on any CPU (tests).
 void cvrnet_bf16_packed_gemm(int unit, int emulated, ptrdiff_t row_begin, ptrdiff_t row_end,
