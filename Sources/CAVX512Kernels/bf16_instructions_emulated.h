@@ -57,11 +57,16 @@ static inline float fma_daz_ftz(float x, float y, float acc) {
 static inline float add_daz_ftz(float x, float y) { return flush_denormal(flush_denormal(x) + flush_denormal(y)); }
 
 // --- AVX512_BF16 -------------------------------------------------------------------------------
+// The vector operations are functions, not inlined: the kernel body unrolls its tile's rows, and
+// with 16 inlined lanes per operation in each of its 14 tile heights the emulated build took a
+// minute to compile (three builds of it in CI); as calls it compiles in seconds and runs about
+// as fast (the emulation is for tests).
+#define BF16_EMULATED_VECTOR_OP static __attribute__((noinline))
 typedef struct { float lane[16]; } f32x16;
 typedef struct { uint16_t value[32]; } bf16x32;
 typedef uint16_t mask16;
 
-static inline f32x16 f32x16_zero(void) {
+BF16_EMULATED_VECTOR_OP f32x16 f32x16_zero(void) {
     f32x16 v;
     for (int i = 0; i < 16; i++) v.lane[i] = 0.0f;
     return v;
@@ -69,36 +74,36 @@ static inline f32x16 f32x16_zero(void) {
 
 // Lanes whose mask bit is clear are zero and their memory is not read (as AVX-512's masked
 // loads: no fault past the end of a row).
-static inline f32x16 f32x16_load_masked(mask16 mask, const float *p) {
+BF16_EMULATED_VECTOR_OP f32x16 f32x16_load_masked(mask16 mask, const float *p) {
     f32x16 v;
     for (int i = 0; i < 16; i++) v.lane[i] = mask >> i & 1 ? p[i] : 0.0f;
     return v;
 }
 
-static inline void f32x16_store_masked(float *p, mask16 mask, f32x16 v) {
+BF16_EMULATED_VECTOR_OP void f32x16_store_masked(float *p, mask16 mask, f32x16 v) {
     for (int i = 0; i < 16; i++)
         if (mask >> i & 1) p[i] = v.lane[i];
 }
 
 // VADDPS under the default MXCSR (no DAZ/FTZ: the real kernel's additions are ordinary ones).
-static inline f32x16 f32x16_add(f32x16 x, f32x16 y) {
+BF16_EMULATED_VECTOR_OP f32x16 f32x16_add(f32x16 x, f32x16 y) {
     for (int i = 0; i < 16; i++) x.lane[i] += y.lane[i];
     return x;
 }
 
 // VMAXPS: the second operand unless the first is greater (so y for NaNs and for two zeros).
-static inline f32x16 f32x16_max(f32x16 x, f32x16 y) {
+BF16_EMULATED_VECTOR_OP f32x16 f32x16_max(f32x16 x, f32x16 y) {
     for (int i = 0; i < 16; i++) x.lane[i] = x.lane[i] > y.lane[i] ? x.lane[i] : y.lane[i];
     return x;
 }
 
-static inline bf16x32 bf16x32_load(const uint16_t *p) {
+BF16_EMULATED_VECTOR_OP bf16x32 bf16x32_load(const uint16_t *p) {
     bf16x32 v;
     memcpy(v.value, p, sizeof v.value);
     return v;
 }
 
-static inline bf16x32 bf16x32_broadcast_pair(const uint16_t *p) {
+BF16_EMULATED_VECTOR_OP bf16x32 bf16x32_broadcast_pair(const uint16_t *p) {
     bf16x32 v;
     for (int i = 0; i < 16; i++) {
         v.value[2 * i] = p[0];
@@ -109,7 +114,7 @@ static inline bf16x32 bf16x32_broadcast_pair(const uint16_t *p) {
 
 // VDPBF16PS (SDM): for each lane i, srcdest += src1.bf16[2i+1] * src2.bf16[2i+1], then
 // srcdest += src1.bf16[2i] * src2.bf16[2i]: the odd element of the pair first.
-static inline f32x16 f32x16_dpbf16(f32x16 acc, bf16x32 a, bf16x32 b) {
+BF16_EMULATED_VECTOR_OP f32x16 f32x16_dpbf16(f32x16 acc, bf16x32 a, bf16x32 b) {
     for (int i = 0; i < 16; i++) {
         float t = acc.lane[i];
         t = fma_daz_ftz(make_fp32(a.value[2 * i + 1]), make_fp32(b.value[2 * i + 1]), t);
