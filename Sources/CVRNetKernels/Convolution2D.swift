@@ -138,7 +138,7 @@ public final class Convolution2D: @unchecked Sendable {
     /// policy, tests call this to run a given variant (e.g. the AVX2 one on an AVX-512 CPU, or
     /// Winograd on a small map).
     func use(_ chosen: ConvolutionKernel) {
-        precondition(variant.layout == .hwio && variant == .unpacked(accumulation), "already packed")
+        precondition(variant == .unpacked(accumulation), "already packed")
         precondition(chosen.instructionSet.isRunnable, "\(chosen.instructionSet) kernels do not run here")
         switch chosen.dataType {
         case .bfloat16(let bf):
